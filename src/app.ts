@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import type { ApolloServer } from '@apollo/server';
+import type { AppConfig } from './config.js';
+import type { Orm } from './db/orm.js';
+import type { Logger } from './logger.js';
+import { createTokenVerifier } from './auth/token.js';
+import { buildExecutableSchema } from './graphql/schema.js';
+import { graphqlRoute } from './graphql/graphql.route.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { healthRoutes } from './http/health.route.js';
+import { requestId } from './http/request-id.js';
+import { requestLog } from './http/request-log.js';
+import { httpErrorHandler } from './http/error-handler.js';
+
+export interface AppDependencies {
+  orm: Orm;
+  config: AppConfig;
+  logger: Logger;
+}
+
+export interface App {
+  express: Express;
+  /** Stops Apollo; the caller closes the HTTP server, the ORM and the database. */
+  stop(): Promise<void>;
+}
+
+/** Wires everything in one place: tests build the same server with it. */
+export async function createApp({ orm, config, logger }: AppDependencies): Promise<App> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestId);
+  app.use(requestLog(logger));
+  app.use(healthRoutes(orm));
+  const { router, apollo }: { router: express.Router; apollo: ApolloServer<GraphQLContext> } = await graphqlRoute({
+    orm,
+    schema: await buildExecutableSchema(),
+    verifyToken: createTokenVerifier(config.auth),
+    logger,
+    introspection: config.introspection,
+  });
+  app.use(router);
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'Not found' });
+  });
+  app.use(httpErrorHandler(logger));
+  return { express: app, stop: () => apollo.stop() };
+}

@@ -1,0 +1,80 @@
+import { OptionalProps, type Ref } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property as Column } from '@mikro-orm/decorators/legacy';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { v7 as uuidv7 } from 'uuid';
+import { User } from '../users/user.entity.js';
+import { AuditAction } from './audit-action.js';
+
+/** `{ field: { old, new } }` keyed by schema field names. */
+export type AuditChanges = Record<string, { old: unknown; new: unknown }>;
+
+@ObjectType('AuditLog')
+@Entity({ tableName: 'audit_log', comment: 'Append-only record of every change to an audited entity' })
+@Index({
+  name: 'idx_audit_log_entity',
+  expression:
+    'create index "idx_audit_log_entity" on "audit_log" ("entity_type", "entity_id", "performed_at" desc, "id" desc)',
+})
+@Index({
+  name: 'idx_audit_log_performed_by',
+  expression: 'create index "idx_audit_log_performed_by" on "audit_log" ("performed_by", "performed_at" desc, "id" desc)',
+})
+@Index({
+  name: 'idx_audit_log_performed_at',
+  expression: 'create index "idx_audit_log_performed_at" on "audit_log" ("performed_at" desc, "id" desc)',
+})
+@Index({
+  name: 'idx_audit_log_action',
+  expression: 'create index "idx_audit_log_action" on "audit_log" ("action", "performed_at" desc, "id" desc)',
+})
+@Index({
+  name: 'idx_audit_log_changes',
+  expression: 'create index "idx_audit_log_changes" on "audit_log" using gin ("changes")',
+})
+export class AuditLog {
+  [OptionalProps]?: 'performedAt' | 'changes' | 'ipAddress' | 'userAgent' | 'performedBy';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Field(() => String, { description: "'property' or 'user'." })
+  @Column({ type: 'string', length: 50, comment: "Audited entity kind: 'property' or 'user'" })
+  entityType!: string;
+
+  @Field(() => ID)
+  @Column({ type: 'string', length: 64, comment: 'Primary key of the audited row, as text (uuid or integer)' })
+  entityId!: string;
+
+  @Field(() => AuditAction)
+  @Enum({ items: () => AuditAction, columnType: 'varchar(50)', comment: 'create, update, delete, publish or unpublish' })
+  action!: AuditAction;
+
+  @ManyToOne({
+    entity: () => User,
+    ref: true,
+    nullable: true,
+    deleteRule: 'set null',
+    fieldName: 'performed_by',
+    foreignKeyName: 'fk_audit_log_performed_by',
+    comment: 'User who made the change; null once that user is deleted',
+  })
+  performedBy: Ref<User> | null = null;
+
+  @Field(() => DateTimeResolver)
+  @Column({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()', comment: 'When the change was flushed' })
+  performedAt: Date = new Date();
+
+  @Field(() => JSONObjectResolver, { nullable: true })
+  @Column({ type: 'json', nullable: true, comment: 'Field name -> {"old": value, "new": value}' })
+  changes: AuditChanges | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'string', length: 45, nullable: true, comment: 'Client address of the request that made the change' })
+  ipAddress: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true, comment: 'User-Agent of the request that made the change' })
+  userAgent: string | null = null;
+}

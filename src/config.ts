@@ -1,0 +1,95 @@
+import { resolve } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AuthConfig {
+  /** HS256 shared secret (development and tests). */
+  jwtSecret?: string;
+  /** Remote JSON Web Key Set for RS256/ES256 tokens (Clerk in production). */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export interface AppConfig {
+  /** Unset: an embedded PostgreSQL keeps its data in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  auth: AuthConfig;
+  trustProxy: boolean;
+  introspection: boolean;
+  shutdownGraceMs: number;
+  statementTimeoutMs: number;
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const normalized = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
+  if (['0', 'false', 'no', 'off'].includes(normalized)) return false;
+  throw new ConfigError(`${name} must be a boolean (true/false), got "${raw}"`);
+}
+
+/** "Set" means any value but an explicit no (0, false, no, off). */
+function isSet(raw: string | undefined): boolean {
+  const value = optional(raw)?.toLowerCase();
+  return value !== undefined && !['0', 'false', 'no', 'off'].includes(value);
+}
+
+function optional(raw: string | undefined): string | undefined {
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/** Every environment variable the server reads, parsed and validated in one place. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const databaseUrl = optional(env.DATABASE_URL);
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const logLevel = (optional(env.LOG_LEVEL) ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const production = env.NODE_ENV === 'production';
+  const jwksUrl = optional(env.AUTH_JWKS_URL);
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) {
+    throw new ConfigError('AUTH_JWKS_URL must be an http(s) URL');
+  }
+  return {
+    databaseUrl,
+    dataDir: resolve(optional(env.DATA_DIR) ?? '.data'),
+    port: parseInteger('PORT', env.PORT, 4000, 0, 65535),
+    host: optional(env.HOST) ?? '127.0.0.1',
+    logLevel,
+    auth: {
+      jwtSecret: optional(env.AUTH_JWT_SECRET),
+      jwksUrl,
+      issuer: optional(env.AUTH_ISSUER),
+      audience: optional(env.AUTH_AUDIENCE),
+    },
+    trustProxy: isSet(env.TRUST_PROXY),
+    introspection: parseBoolean('GRAPHQL_INTROSPECTION', env.GRAPHQL_INTROSPECTION, !production),
+    shutdownGraceMs: parseInteger('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 10_000, 0, 600_000),
+    statementTimeoutMs: parseInteger('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 15_000, 0, 3_600_000),
+    production,
+  };
+}

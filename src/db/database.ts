@@ -1,0 +1,50 @@
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { EmbeddedPostgres } from './embedded-postgres.js';
+
+export const EMBEDDED_DATABASE_NAME = 'bestays';
+
+export interface DatabaseHandle {
+  url: string;
+  /** Stops the embedded server, where there is one. */
+  stop(): Promise<void>;
+}
+
+/** The configured database, or an embedded PostgreSQL keeping its data in `dataDir`. */
+export async function openDatabase(
+  options: { databaseUrl?: string; dataDir: string },
+  logger: Logger,
+): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    return { url: options.databaseUrl, stop: async () => undefined };
+  }
+  const server = new EmbeddedPostgres({
+    dataDir: options.dataDir,
+    onLog: (line) => logger.debug({ postgres: line }, 'embedded postgres'),
+  });
+  const started = Date.now();
+  await server.start();
+  try {
+    await ensureDatabase(server.url(), EMBEDDED_DATABASE_NAME);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  logger.info({ dataDir: options.dataDir, port: server.port, ms: Date.now() - started }, 'embedded PostgreSQL started');
+  return { url: server.url(EMBEDDED_DATABASE_NAME), stop: () => server.stop() };
+}
+
+export async function ensureDatabase(maintenanceUrl: string, name: string, template?: string): Promise<void> {
+  const client = new pg.Client({ connectionString: maintenanceUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) {
+      const quoted = client.escapeIdentifier(name);
+      const from = template ? ` template ${client.escapeIdentifier(template)}` : '';
+      await client.query(`create database ${quoted}${from}`);
+    }
+  } finally {
+    await client.end();
+  }
+}

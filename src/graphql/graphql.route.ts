@@ -1,0 +1,113 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { GraphQLSchema } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Orm } from '../db/orm.js';
+import type { Logger } from '../logger.js';
+import type { TokenVerifier } from '../auth/token.js';
+import { resolveViewer } from '../auth/identity.js';
+import { invalidToken } from '../auth/auth.errors.js';
+import { runAsActor } from '../audit-log/actor.js';
+import { DomainError } from '../shared/domain-error.js';
+import type { User } from '../users/user.entity.js';
+import { requestOrigin } from '../http/request-origin.js';
+import type { GraphQLContext } from './context.js';
+import { contractCodeOf, createErrorFormatter } from './errors.js';
+
+export interface GraphQLRouteOptions {
+  orm: Orm;
+  schema: GraphQLSchema;
+  verifyToken: TokenVerifier;
+  logger: Logger;
+  introspection: boolean;
+}
+
+interface RequestIdentity {
+  em: EntityManager;
+  viewer: User | null;
+}
+
+const BODY_LIMIT = '1mb';
+
+function bearerToken(header: string | undefined): string | undefined | null {
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+function sendError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ router: Router; apollo: ApolloServer<GraphQLContext> }> {
+  const { orm, schema, verifyToken, logger } = options;
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: options.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger),
+    allowBatchedHttpRequests: false,
+    // Shutdown is ordered by main.ts: drain HTTP, then stop Apollo, the pool and the database.
+    stopOnTerminationSignals: false,
+    plugins: [
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operationName, contextValue }) {
+              contextValue.operationName = operationName ?? undefined;
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  /** Verifies the token and finds the viewer before Apollo runs, so that the actor is in scope for the whole request. */
+  async function identify(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const em = orm.em.fork();
+    const token = bearerToken(req.get('authorization'));
+    let viewer: User | null = null;
+    try {
+      if (token === null) throw invalidToken('the Authorization header must be "Bearer <token>"');
+      if (token !== undefined) viewer = await resolveViewer(em, await verifyToken(token), requestOrigin(req));
+    } catch (error) {
+      if (error instanceof DomainError) {
+        sendError(res, 401, contractCodeOf(error.code), error.message);
+        return;
+      }
+      logger.error({ err: error, requestId: res.locals.requestId }, 'identity lookup failed');
+      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      return;
+    }
+    const identity: RequestIdentity = { em, viewer };
+    res.locals.identity = identity;
+    if (!viewer) {
+      next();
+      return;
+    }
+    runAsActor({ performerId: viewer.id, ...requestOrigin(req) }, next);
+  }
+
+  const router = Router();
+  router.use(
+    '/graphql',
+    express.json({ limit: BODY_LIMIT }),
+    identify,
+    expressMiddleware(apollo, {
+      context: async ({ res }) => {
+        const identity = res.locals.identity as RequestIdentity;
+        const context: GraphQLContext = {
+          em: identity.em,
+          viewer: identity.viewer,
+          requestId: String(res.locals.requestId),
+          logger,
+        };
+        res.locals.graphqlContext = context;
+        return context;
+      },
+    }),
+  );
+  return { router, apollo };
+}

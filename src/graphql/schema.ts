@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { GraphQLEnumType, GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { authDirectiveDefinition, enforceAuthDirective } from '../auth/auth.directive.js';
+import { PropertyResolver } from '../properties/property.resolver.js';
+import { UserResolver } from '../users/user.resolver.js';
+
+const RESOLVERS = [PropertyResolver, UserResolver] as const;
+
+/** The schema as declared, with the @auth directive defined: what `schema.graphql` prints. */
+export async function buildDeclaredSchema(): Promise<GraphQLSchema> {
+  const generated = await buildSchema({ resolvers: [...RESOLVERS], validate: false });
+  const roleType = generated.getType('Role');
+  if (!(roleType instanceof GraphQLEnumType)) throw new Error('The Role enum is missing from the schema');
+  const config = generated.toConfig();
+  return new GraphQLSchema({ ...config, directives: [...config.directives, authDirectiveDefinition(roleType)] });
+}
+
+/** The schema the server executes: the declared one with @auth enforced. */
+export async function buildExecutableSchema(): Promise<GraphQLSchema> {
+  return enforceAuthDirective(await buildDeclaredSchema());
+}

@@ -1,0 +1,25 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { GraphQLContext } from '../graphql/context.js';
+
+/** One line per request: operation name, duration, status. */
+export function requestLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const context = res.locals.graphqlContext as GraphQLContext | undefined;
+      logger.info(
+        {
+          requestId: res.locals.requestId,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+          operationName: context?.operationName,
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,12 @@
+import { DomainError } from '../shared/domain-error.js';
+
+export type PropertyErrorCode = 'INVALID_INPUT' | 'NOT_FOUND' | 'FORBIDDEN';
+
+export class PropertyError extends DomainError<PropertyErrorCode> {
+  override name = 'PropertyError';
+}
+
+export const malformedPropertyId = (argument = 'id'): PropertyError =>
+  new PropertyError('INVALID_INPUT', `"${argument}" is not a property id (a UUID).`, { argument });
+export const propertyNotFound = (): PropertyError =>
+  new PropertyError('NOT_FOUND', 'No such property, or it is not visible to you.');

@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { createOrm, migrateUp, type Orm } from './db/orm.js';
+import { createApp, type App } from './app.js';
+
+export interface RunningServer {
+  url: string;
+  orm: Orm;
+  httpServer: Server;
+  /** Stops accepting, lets in-flight requests finish within the grace period, then closes everything. */
+  close(): Promise<void>;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
+}
+
+async function drain(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  // Keep-alive sockets that finish a response while draining are closed as soon as they go idle.
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+  await closed;
+  clearTimeout(timer);
+  clearInterval(idleSweep);
+}
+
+/** Boot order: database → migrations → app → listen. */
+export async function startServer(config: AppConfig, logger: Logger): Promise<RunningServer> {
+  const database: DatabaseHandle = await openDatabase(config, logger);
+  let orm: Orm | undefined;
+  let app: App | undefined;
+  try {
+    orm = await createOrm({ clientUrl: database.url, statementTimeoutMs: config.statementTimeoutMs });
+    const applied = await migrateUp(orm);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    app = await createApp({ orm, config, logger });
+    const httpServer = createServer(app.express);
+    httpServer.keepAliveTimeout = 5_000;
+    const address = await listen(httpServer, config.port, config.host);
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    const readyOrm = orm;
+    const readyApp = app;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      orm: readyOrm,
+      httpServer,
+      close: () =>
+        (closing ??= (async () => {
+          await drain(httpServer, config.shutdownGraceMs);
+          logger.debug('http server closed');
+          await readyApp.stop();
+          logger.debug('graphql stopped');
+          await readyOrm.close();
+          logger.debug('database pool closed');
+          await database.stop();
+          logger.debug('database stopped');
+        })()),
+    };
+  } catch (error) {
+    await app?.stop().catch(() => undefined);
+    await orm?.close().catch(() => undefined);
+    await database.stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, PrimaryKey, Property as Column } from '@mikro-orm/decorators/legacy';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { Role } from './role.js';
+
+export const SYSTEM_USER_CLERK_ID = 'system_00000000000000000000';
+export const SYSTEM_USER_EMAIL = 'system@bestays.app';
+
+@ObjectType('User')
+@Entity({ tableName: 'users', comment: 'Accounts, one per Clerk user; roles live here, never in tokens' })
+export class User {
+  [OptionalProps]?: 'role' | 'createdAt' | 'updatedAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @Field(() => Role)
+  @Enum({ items: () => Role, nativeEnumName: undefined, columnType: 'varchar(20)', default: Role.USER, comment: 'user, agent or admin' })
+  role: Role = Role.USER;
+
+  @Field(() => String, { nullable: true })
+  @Directive('@auth(requires: ADMIN, orOwner: true)')
+  @Column({ type: 'string', length: 255, unique: 'users_email_unique' })
+  email!: string;
+
+  @Field(() => String, { nullable: true })
+  @Directive('@auth(requires: ADMIN, orOwner: true)')
+  @Column({ type: 'string', length: 255, unique: 'users_clerk_user_id_unique', comment: 'The Clerk user id (the token subject)' })
+  clerkUserId!: string;
+
+  @Field(() => DateTimeResolver)
+  @Column({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Field(() => DateTimeResolver)
+  @Column({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}
