@@ -37,12 +37,20 @@ async function drain(server: Server, graceMs: number): Promise<void> {
 }
 
 /** Boot order: database → migrations → app → listen. */
-export async function startServer(config: AppConfig, logger: Logger): Promise<RunningServer> {
+export interface StartOptions {
+  observeQuery?: (sql: string) => void;
+}
+
+export async function startServer(config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const database: DatabaseHandle = await openDatabase(config, logger);
   let orm: Orm | undefined;
   let app: App | undefined;
   try {
-    orm = await createOrm({ clientUrl: database.url, statementTimeoutMs: config.statementTimeoutMs });
+    orm = await createOrm({
+      clientUrl: database.url,
+      statementTimeoutMs: config.statementTimeoutMs,
+      observeQuery: options.observeQuery,
+    });
     const applied = await migrateUp(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     app = await createApp({ orm, config, logger });

@@ -216,10 +216,12 @@ export class EmbeddedPostgres {
     const child = this.process;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGINT');
+    let timer: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([
       this.exitPromise!.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 15_000)),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 15_000))),
     ]);
+    clearTimeout(timer);
     if (!stopped) {
       child.kill('SIGQUIT');
       await this.exitPromise;

@@ -20,6 +20,8 @@ export interface OrmOptionsInput {
   statementTimeoutMs?: number;
   poolMax?: number;
   debug?: boolean;
+  /** Sees every SQL statement (tests count statements per request with it). */
+  observeQuery?: (sql: string) => void;
 }
 
 export function ormOptions(input: OrmOptionsInput) {
@@ -50,5 +52,13 @@ export function ormOptions(input: OrmOptionsInput) {
       silent: true,
     },
     subscribers: [new AuditLogSubscriber()],
+    ...(input.observeQuery
+      ? {
+          onQuery: (sql: string) => {
+            input.observeQuery!(sql);
+            return sql;
+          },
+        }
+      : {}),
   });
 }
