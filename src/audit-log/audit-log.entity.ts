@@ -1,5 +1,5 @@
 import { OptionalProps, type Ref } from '@mikro-orm/core';
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property as Column } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property as Column, Trigger } from '@mikro-orm/decorators/legacy';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { v7 as uuidv7 } from 'uuid';
@@ -9,6 +9,24 @@ import { AuditAction } from './audit-action.js';
 /** `{ field: { old, new } }` keyed by schema field names. */
 export type AuditChanges = Record<string, { old: unknown; new: unknown }>;
 
+const REFUSE = "raise exception 'audit_log is append-only: % is not allowed', tg_op using errcode = 'restrict_violation'";
+const UNCHANGED_EXCEPT_ACTOR =
+  '(new.id, new.entity_type, new.entity_id, new.action, new.performed_at, new.changes, new.ip_address, new.user_agent)' +
+  ' is not distinct from ' +
+  '(old.id, old.entity_type, old.entity_id, old.action, old.performed_at, old.changes, old.ip_address, old.user_agent)';
+
+/**
+ * Append-only, enforced by the database. The one UPDATE let through is the foreign key's own
+ * ON DELETE SET NULL of performed_by when a user is deleted: it runs nested in the RI trigger.
+ * TRUNCATE is refused by a statement trigger in the migration (schema introspection does not see those).
+ */
+@Trigger({
+  name: 'refuse_update',
+  timing: 'before',
+  events: ['update'],
+  body: `if pg_trigger_depth() > 1 and new.performed_by is null and ${UNCHANGED_EXCEPT_ACTOR} then return new; end if; ${REFUSE};`,
+})
+@Trigger({ name: 'refuse_delete', timing: 'before', events: ['delete'], body: `${REFUSE};` })
 @ObjectType('AuditLog')
 @Entity({ tableName: 'audit_log', comment: 'Append-only record of every change to an audited entity' })
 @Index({

@@ -1,10 +1,11 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125120900_initial extends Migration {
+export class Migration20261125121903_initial extends Migration {
 
-  override name = 'Migration20261125120900_initial';
+  override name = 'Migration20261125121903_initial';
 
   override up(): void | Promise<void> {
+    // Trigram indexes serve the case-insensitive search over title and description.
     this.addSql(`create extension if not exists pg_trgm;`);
     this.addSql(`create table "users" ("id" serial primary key, "role" varchar(20) not null default 'user', "email" varchar(255) not null, "clerk_user_id" varchar(255) not null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now());`);
     this.addSql(`comment on table "users" is 'Accounts, one per Clerk user; roles live here, never in tokens';`);
@@ -47,35 +48,21 @@ export class Migration20261125120900_initial extends Migration {
 
     this.addSql(`alter table "audit_log" add constraint "fk_audit_log_performed_by" foreign key ("performed_by") references "users" ("id") on delete set null;`);
     this.addSql(`alter table "audit_log" add constraint "audit_log_action_check" check ("action" in ('create', 'update', 'delete', 'publish', 'unpublish'));`);
-
-    // Deleting a user runs the foreign key's ON DELETE SET NULL as a nested UPDATE of performed_by alone: the one change allowed.
-    this.addSql(`create function "audit_log_refuse_change"() returns trigger language plpgsql as $$
-begin
-  if tg_op = 'UPDATE' and pg_trigger_depth() > 1 and new.performed_by is null
-     and (new.id, new.entity_type, new.entity_id, new.action, new.performed_at, new.changes, new.ip_address, new.user_agent)
-         is not distinct from
-         (old.id, old.entity_type, old.entity_id, old.action, old.performed_at, old.changes, old.ip_address, old.user_agent) then
-    return new;
-  end if;
-  raise exception 'audit_log is append-only: % is not allowed', tg_op
-    using errcode = 'restrict_violation',
-          hint = 'Audit entries are never updated or deleted.';
-end;
-$$;`);
-    this.addSql(`comment on function "audit_log_refuse_change"() is 'Keeps audit_log append-only';`);
-    this.addSql(`create trigger "audit_log_no_update" before update on "audit_log" for each row execute function "audit_log_refuse_change"();`);
-    this.addSql(`create trigger "audit_log_no_delete" before delete on "audit_log" for each row execute function "audit_log_refuse_change"();`);
-    this.addSql(`create trigger "audit_log_no_truncate" before truncate on "audit_log" for each statement execute function "audit_log_refuse_change"();`);
+    this.addSql(`create or replace function "audit_log_refuse_delete_fn"() returns trigger as \$\$ begin raise exception 'audit_log is append-only: % is not allowed', tg_op using errcode = 'restrict_violation'; end; \$\$ language plpgsql;`);
+    this.addSql(`create trigger "refuse_delete" BEFORE DELETE on "audit_log" for each ROW execute function "audit_log_refuse_delete_fn"();`);
+    this.addSql(`create or replace function "audit_log_refuse_update_fn"() returns trigger as \$\$ begin if pg_trigger_depth() > 1 and new.performed_by is null and (new.id, new.entity_type, new.entity_id, new.action, new.performed_at, new.changes, new.ip_address, new.user_agent) is not distinct from (old.id, old.entity_type, old.entity_id, old.action, old.performed_at, old.changes, old.ip_address, old.user_agent) then return new; end if; raise exception 'audit_log is append-only: % is not allowed', tg_op using errcode = 'restrict_violation'; end; \$\$ language plpgsql;`);
+    this.addSql(`create trigger "refuse_update" BEFORE UPDATE on "audit_log" for each ROW execute function "audit_log_refuse_update_fn"();`);
+    // Statement triggers are invisible to the ORM's schema introspection, so this one lives here only.
+    this.addSql(`create or replace function "audit_log_refuse_truncate_fn"() returns trigger as \$\$ begin raise exception 'audit_log is append-only: % is not allowed', tg_op using errcode = 'restrict_violation'; end; \$\$ language plpgsql;`);
+    this.addSql(`create trigger "refuse_truncate" BEFORE TRUNCATE on "audit_log" for each STATEMENT execute function "audit_log_refuse_truncate_fn"();`);
 
     this.addSql(`insert into "users" ("clerk_user_id", "email", "role") values ('system_00000000000000000000', 'system@bestays.app', 'admin') on conflict ("clerk_user_id") do nothing;`);
   }
 
   override down(): void | Promise<void> {
-    this.addSql(`drop trigger if exists "audit_log_no_truncate" on "audit_log";`);
-    this.addSql(`drop trigger if exists "audit_log_no_delete" on "audit_log";`);
-    this.addSql(`drop trigger if exists "audit_log_no_update" on "audit_log";`);
-    this.addSql(`drop function if exists "audit_log_refuse_change"();`);
     this.addSql(`delete from "users" where "clerk_user_id" = 'system_00000000000000000000';`);
+    this.addSql(`drop trigger if exists "refuse_truncate" on "audit_log";`);
+    this.addSql(`drop function if exists "audit_log_refuse_truncate_fn"();`);
     this.addSql(`alter table "properties" drop constraint "fk_properties_created_by";`);
     this.addSql(`alter table "properties" drop constraint "fk_properties_updated_by";`);
     this.addSql(`alter table "properties" drop constraint "fk_properties_published_by";`);
@@ -83,6 +70,10 @@ $$;`);
 
     this.addSql(`drop table if exists "users" cascade;`);
     this.addSql(`drop table if exists "properties" cascade;`);
+    this.addSql(`drop trigger if exists "refuse_delete" on "audit_log";`);
+    this.addSql(`drop function if exists "audit_log_refuse_delete_fn"();`);
+    this.addSql(`drop trigger if exists "refuse_update" on "audit_log";`);
+    this.addSql(`drop function if exists "audit_log_refuse_update_fn"();`);
     this.addSql(`drop table if exists "audit_log" cascade;`);
     this.addSql(`drop extension if exists pg_trgm;`);
   }
