@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { withClient } from '../support/databases.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the embedded PostgreSQL', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
+  async function newDataDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'bestays-embedded-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  function track(server: EmbeddedPostgres): EmbeddedPostgres {
+    cleanups.push(() => server.stop());
+    return server;
+  }
+
+  it('initialises a new data folder, serves SQL, and keeps the data across a restart', async () => {
+    const dataDir = await newDataDir();
+    const first = track(new EmbeddedPostgres({ dataDir, unsafeFast: true }));
+    await first.start();
+    await withClient(first.url(), async (client) => {
+      await client.query('create table kept (value text)');
+      await client.query(`insert into kept values ('still here')`);
+    });
+    await first.stop();
+
+    const second = track(new EmbeddedPostgres({ dataDir, unsafeFast: true }));
+    await second.start();
+    const rows = await withClient(second.url(), async (client) => (await client.query('select value from kept')).rows);
+    expect(rows).toEqual([{ value: 'still here' }]);
+  });
+
+  it('stops the server process on stop()', async () => {
+    const dataDir = await newDataDir();
+    const server = track(new EmbeddedPostgres({ dataDir, unsafeFast: true }));
+    await server.start();
+    const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(isAlive(pid)).toBe(true);
+    await server.stop();
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('stops a server left running on the same data folder by a killed process, then starts', async () => {
+    const dataDir = await newDataDir();
+    const orphan = track(new EmbeddedPostgres({ dataDir, unsafeFast: true }));
+    await orphan.start();
+    const orphanPid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+
+    const next = track(new EmbeddedPostgres({ dataDir, unsafeFast: true }));
+    await next.start();
+    expect(isAlive(orphanPid)).toBe(false);
+    const rows = await withClient(next.url(), async (client) => (await client.query('select 1 as ok')).rows);
+    expect(rows).toEqual([{ ok: 1 }]);
+  });
+});
