@@ -9,6 +9,8 @@ export interface AuthConfig {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** Least time between two key-set fetches caused by tokens naming an unknown key. */
+  jwksCooldownMs: number;
 }
 
 export interface AppConfig {
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwksUrl,
       issuer: optional(env.AUTH_ISSUER),
       audience: optional(env.AUTH_AUDIENCE),
+      jwksCooldownMs: parseInteger('AUTH_JWKS_COOLDOWN_MS', env.AUTH_JWKS_COOLDOWN_MS, 30_000, 0, 3_600_000),
     },
     trustProxy: isSet(env.TRUST_PROXY),
     introspection: parseBoolean('GRAPHQL_INTROSPECTION', env.GRAPHQL_INTROSPECTION, !production),

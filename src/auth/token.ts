@@ -19,13 +19,24 @@ export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
 const CLOCK_TOLERANCE_SECONDS = 5;
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'];
 
+/**
+ * The key set could not be fetched or read. Not the client's fault: reporting it as
+ * UNAUTHENTICATED would sign every user out while the identity provider is down.
+ */
+export class KeySetUnavailableError extends Error {
+  override name = 'KeySetUnavailableError';
+  constructor(cause: unknown) {
+    super('The JSON Web Key Set could not be fetched or read', { cause });
+  }
+}
+
 function describe(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'it has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `its "${error.claim}" claim is not accepted`;
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature does not match';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not accepted';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no known key signed it';
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return 'the key set cannot be read';
+  if (error instanceof joseErrors.JWKSMultipleMatchingKeys) return 'it names no single key';
   return 'it cannot be verified';
 }
 
@@ -35,18 +46,41 @@ function claimsOf(payload: JWTPayload): VerifiedToken {
   return { subject: payload.sub, email };
 }
 
-/** Verifies HS256 tokens with the shared secret and RS256/ES256 tokens from the remote key set. */
+/** Errors that say something about the token (its key is unknown or unusable), not about the key set's availability. */
+function isTokenKeyError(error: unknown): boolean {
+  return (
+    error instanceof joseErrors.JWKSNoMatchingKey ||
+    error instanceof joseErrors.JWKSMultipleMatchingKeys ||
+    error instanceof joseErrors.JOSENotSupported
+  );
+}
+
+function remoteKeySet(config: AuthConfig & { jwksUrl: string }): JWTVerifyGetKey {
+  // jose caches the set and refetches it when a token names a key it has not seen (rotation),
+  // at most once per cooldown so that tokens with made-up key ids cannot flood the provider.
+  const keySet = createRemoteJWKSet(new URL(config.jwksUrl), {
+    cooldownDuration: config.jwksCooldownMs,
+    cacheMaxAge: 10 * 60_000,
+    timeoutDuration: 5_000,
+  });
+  return async (header, token) => {
+    try {
+      return await keySet(header, token);
+    } catch (error) {
+      if (isTokenKeyError(error)) throw error;
+      throw new KeySetUnavailableError(error);
+    }
+  };
+}
+
+/**
+ * Verifies HS256 tokens with the shared secret, and RS256/ES256 tokens from the remote key set
+ * with the configured issuer and audience. The issuer and audience describe the key set's
+ * provider: an HS256 token is as trustworthy as the secret, which this server holds itself.
+ */
 export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
-  // jose caches the key set and refetches it when a token names a key it has not seen (rotation).
-  const keySet: JWTVerifyGetKey | undefined = config.jwksUrl
-    ? createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
-    : undefined;
-  const claimChecks = {
-    issuer: config.issuer,
-    audience: config.audience,
-    clockTolerance: CLOCK_TOLERANCE_SECONDS,
-  };
+  const keySet = config.jwksUrl ? remoteKeySet({ ...config, jwksUrl: config.jwksUrl }) : undefined;
 
   return async (token) => {
     let algorithm: string | undefined;
@@ -57,11 +91,19 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
     }
     try {
       if (algorithm === 'HS256' && secret) {
-        const { payload } = await jwtVerify(token, secret, { ...claimChecks, algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, secret, {
+          algorithms: ['HS256'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        });
         return claimsOf(payload);
       }
       if (algorithm && ASYMMETRIC_ALGORITHMS.includes(algorithm) && keySet) {
-        const { payload } = await jwtVerify(token, keySet, { ...claimChecks, algorithms: ASYMMETRIC_ALGORITHMS });
+        const { payload } = await jwtVerify(token, keySet, {
+          algorithms: ASYMMETRIC_ALGORITHMS,
+          issuer: config.issuer,
+          audience: config.audience,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        });
         return claimsOf(payload);
       }
     } catch (error) {
