@@ -22,6 +22,8 @@ export interface OrmOptionsInput {
   debug?: boolean;
   /** Sees every SQL statement (tests count statements per request with it). */
   observeQuery?: (sql: string) => void;
+  /** false builds the ORM without the audit hook: only for measuring its cost (bench/audit-overhead.ts). */
+  audit?: boolean;
 }
 
 export function ormOptions(input: OrmOptionsInput) {
@@ -51,7 +53,7 @@ export function ormOptions(input: OrmOptionsInput) {
       emit: 'ts',
       silent: true,
     },
-    subscribers: [new AuditLogSubscriber()],
+    subscribers: input.audit === false ? [] : [new AuditLogSubscriber()],
     ...(input.observeQuery
       ? {
           onQuery: (sql: string) => {
