@@ -1,8 +1,8 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { userInfo } from 'node:os';
 
@@ -84,6 +84,27 @@ async function serverIdentity(): Promise<OsIdentity | undefined> {
   }
 }
 
+/** Every folder above the data folder must let the server's user through, else initdb fails obscurely. */
+async function assertReachable(dataDir: string, identity: OsIdentity): Promise<void> {
+  let folder = dirname(resolve(dataDir));
+  for (;;) {
+    const info = await stat(folder).catch(() => undefined);
+    if (info) {
+      const through =
+        info.uid === identity.uid ? info.mode & 0o100 : info.gid === identity.gid ? info.mode & 0o010 : info.mode & 0o001;
+      if (!through) {
+        throw new EmbeddedPostgresError(
+          `The "${SUPERUSER}" system user that runs the embedded PostgreSQL cannot enter ${folder}. ` +
+            `Allow it (chmod o+x ${folder}) or set DATA_DIR to a folder it can reach.`,
+        );
+      }
+    }
+    const parent = dirname(folder);
+    if (parent === folder) return;
+    folder = parent;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -153,6 +174,7 @@ export class EmbeddedPostgres {
     const binaries = await loadBinaries();
     const identity = await serverIdentity();
     const { dataDir } = this.options;
+    if (identity) await assertReachable(dataDir, identity);
     const initialised = existsSync(join(dataDir, 'PG_VERSION'));
     if (!initialised) {
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
