@@ -58,7 +58,7 @@ describe('the server process (npm start with the embedded database)', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'bestays-lifecycle-'));
     dirs.push(dataDir);
     const port = await freePort();
-    const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' };
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/main.ts'], {
       env,
