@@ -1,0 +1,112 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { openDatabase } from '../db/database.js';
+import { createOrm, type Orm } from '../db/orm.js';
+import { runAsSystem } from '../audit-log/system-actor.js';
+import { Role } from './role.js';
+import { SYSTEM_USER_CLERK_ID, User } from './user.entity.js';
+
+/**
+ * `npm run users:set-role -- <email or clerk id> <user|agent|admin>`: grants a role from the shell
+ * (the first admin has no one to ask), audited as performed by the system user.
+ */
+
+const USAGE = 'usage: npm run users:set-role -- <email or clerk user id> <user|agent|admin>';
+
+/** A failure the operator can act on: printed as it is, without a stack. */
+class SetRoleError extends Error {
+  override name = 'SetRoleError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+function parseRole(raw: string): Role {
+  const role = Object.values(Role).find((value) => value === raw.trim().toLowerCase());
+  if (!role) throw new SetRoleError(`unknown role "${raw}": expected one of ${Object.values(Role).join(', ')}\n${USAGE}`, 2);
+  return role;
+}
+
+function parseArguments(argv: readonly string[]): { identifier: string; role: Role } {
+  const [identifier, role, ...rest] = argv;
+  if (!identifier?.trim() || !role || rest.length > 0) throw new SetRoleError(USAGE, 2);
+  return { identifier: identifier.trim(), role: parseRole(role) };
+}
+
+/** The command writes through the audited unit of work, which needs every migration applied: it never applies them itself. */
+async function requireMigrated(orm: Orm): Promise<void> {
+  const connection = orm.em.getConnection();
+  const [row] = await connection.execute<{ present: boolean }[]>(`select to_regclass('mikro_orm_migrations') is not null as present`);
+  const pending = row?.present ? await orm.migrator.getPending() : undefined;
+  if (!pending || pending.length > 0) {
+    const detail = pending ? `${pending.length} migration(s) pending` : 'no migration has been applied';
+    throw new SetRoleError(`the database is not migrated (${detail}): run \`npm run migrate\` (or start the server once) first`, 1);
+  }
+}
+
+interface RoleChange {
+  user: { id: number; email: string; clerkUserId: string };
+  from: Role;
+  to: Role;
+}
+
+/** Sets the role of the user named by email or Clerk id, as the system user; no change writes nothing. */
+async function setRole(orm: Orm, identifier: string, role: Role): Promise<RoleChange> {
+  return await runAsSystem(orm, async (em) => {
+    const matches = await em.find(User, { $or: [{ email: identifier.toLowerCase() }, { clerkUserId: identifier }] });
+    if (matches.length === 0) throw new SetRoleError(`no user has the email or Clerk user id "${identifier}"`, 1);
+    if (matches.length > 1) {
+      throw new SetRoleError(`"${identifier}" names two users (one by email, one by Clerk user id): use the other identifier`, 1);
+    }
+    const user = matches[0]!;
+    if (user.clerkUserId === SYSTEM_USER_CLERK_ID) {
+      throw new SetRoleError('the system user acts for scripts and imports: its role cannot be changed', 1);
+    }
+    const from = user.role;
+    user.role = role;
+    await em.flush();
+    return { user: { id: user.id, email: user.email, clerkUserId: user.clerkUserId }, from, to: role };
+  });
+}
+
+function describeChange({ user, from, to }: RoleChange): string {
+  const who = `user ${user.id} (${user.email}, Clerk id ${user.clerkUserId})`;
+  return from === to ? `${who} already has the role ${to}: nothing changed` : `${who}: role ${from} -> ${to}`;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { identifier, role } = parseArguments(argv);
+  const config = loadConfig();
+  // The command's own output is the report; the server's info lines would only bury it.
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const database = await openDatabase(config, logger);
+  try {
+    const orm = await createOrm({ clientUrl: database.url, statementTimeoutMs: config.statementTimeoutMs, poolMax: 2 });
+    try {
+      await requireMigrated(orm);
+      console.log(describeChange(await setRole(orm, identifier, role)));
+    } finally {
+      await orm.close();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof SetRoleError) {
+    console.error(`users:set-role: ${error.message}`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+  if (error instanceof ConfigError) {
+    console.error(`users:set-role: configuration error: ${error.message}`);
+    process.exitCode = 2;
+    return;
+  }
+  console.error(`users:set-role failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
