@@ -4,8 +4,9 @@ import { buildSchema } from 'type-graphql';
 import { authDirectiveDefinition, enforceAuthDirective } from '../auth/auth.directive.js';
 import { PropertyResolver } from '../properties/property.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
+import { PropertyHistoryResolver } from '../audit-log/property-history.resolver.js';
 
-const RESOLVERS = [PropertyResolver, UserResolver] as const;
+const RESOLVERS = [PropertyResolver, UserResolver, PropertyHistoryResolver] as const;
 
 /** The schema as declared, with the @auth directive defined: what `schema.graphql` prints. */
 export async function buildDeclaredSchema(): Promise<GraphQLSchema> {
