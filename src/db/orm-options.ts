@@ -50,6 +50,8 @@ export function ormOptions(input: OrmOptionsInput) {
       allOrNothing: true,
       snapshot: true,
       snapshotName: '.snapshot',
+      // The snapshot is written by migration:create alone; running migrations must not rewrite a committed file.
+      snapshotOnMigrate: false,
       emit: 'ts',
       silent: true,
     },
