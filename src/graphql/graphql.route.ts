@@ -1,5 +1,5 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { GraphQLSchema } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -14,6 +14,7 @@ import type { User } from '../users/user.entity.js';
 import { requestOrigin } from '../http/request-origin.js';
 import type { GraphQLContext } from './context.js';
 import { contractCodeOf, createErrorFormatter } from './errors.js';
+import { documentLimits } from './limits.js';
 
 export interface GraphQLRouteOptions {
   orm: Orm;
@@ -42,15 +43,19 @@ function sendError(res: Response, status: number, code: string, message: string)
 
 export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ router: Router; apollo: ApolloServer<GraphQLContext> }> {
   const { orm, schema, verifyToken, logger } = options;
+  const limits = documentLimits({ introspection: options.introspection });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
     // Shutdown is ordered by main.ts: drain HTTP, then stop Apollo, the pool and the database.
     stopOnTerminationSignals: false,
     plugins: [
+      // The armor plugins never read the context, so they serve any context type.
+      ...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]),
       {
         async requestDidStart() {
           return {
