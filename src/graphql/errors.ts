@@ -58,6 +58,17 @@ const SAFE_CODES = new Set([
 ]);
 
 /**
+ * The domain error behind a client-facing error: thrown by a resolver, or by a scalar's
+ * parseLiteral during validation (which graphql-js wraps in a validation error).
+ */
+function domainErrorIn(error: unknown): DomainError | undefined {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return original;
+  if (original instanceof GraphQLError && original.originalError instanceof DomainError) return original.originalError;
+  return undefined;
+}
+
+/**
  * Every error leaves through here: domain errors keep their message and get the contract code;
  * anything unexpected is logged once and replaced by a generic INTERNAL_SERVER_ERROR, so no SQL,
  * stack or secret reaches a client whatever NODE_ENV says.
@@ -66,9 +77,10 @@ export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const base = { locations: formatted.locations, path: formatted.path };
-    if (original instanceof DomainError) {
-      const mapped = toGraphQLError(original);
-      return { ...base, message: mapped.message, extensions: { code: mapped.extensions.code, ...(original.details ?? {}) } };
+    const domainError = domainErrorIn(error);
+    if (domainError) {
+      const mapped = toGraphQLError(domainError);
+      return { ...base, message: mapped.message, extensions: { code: mapped.extensions.code, ...(domainError.details ?? {}) } };
     }
     const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR';
     if (SAFE_CODES.has(code) && !(original instanceof Error && !(original instanceof GraphQLError))) {

@@ -5,8 +5,10 @@ import { authDirectiveDefinition, enforceAuthDirective } from '../auth/auth.dire
 import { PropertyResolver } from '../properties/property.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 import { PropertyHistoryResolver } from '../audit-log/property-history.resolver.js';
+import { AuditLogResolver } from '../audit-log/audit-log.resolver.js';
+import { withDateTimeInputErrors } from './date-time.scalar.js';
 
-const RESOLVERS = [PropertyResolver, UserResolver, PropertyHistoryResolver] as const;
+const RESOLVERS = [PropertyResolver, UserResolver, PropertyHistoryResolver, AuditLogResolver] as const;
 
 /** The schema as declared, with the @auth directive defined: what `schema.graphql` prints. */
 export async function buildDeclaredSchema(): Promise<GraphQLSchema> {
@@ -14,7 +16,8 @@ export async function buildDeclaredSchema(): Promise<GraphQLSchema> {
   const roleType = generated.getType('Role');
   if (!(roleType instanceof GraphQLEnumType)) throw new Error('The Role enum is missing from the schema');
   const config = generated.toConfig();
-  return new GraphQLSchema({ ...config, directives: [...config.directives, authDirectiveDefinition(roleType)] });
+  const declared = new GraphQLSchema({ ...config, directives: [...config.directives, authDirectiveDefinition(roleType)] });
+  return withDateTimeInputErrors(declared);
 }
 
 /** The schema the server executes: the declared one with @auth enforced. */

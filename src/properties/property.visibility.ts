@@ -1,11 +1,23 @@
-import type { FilterQuery } from '@mikro-orm/core';
+import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { Property } from './property.entity.js';
 import type { User } from '../users/user.entity.js';
 import { Role } from '../users/role.js';
+import { creatorIdOf } from '../auth/ownership.js';
+import { notYourProperty, propertyNotFound } from './property.errors.js';
 
 /** Published properties for everyone; an agent also sees its own drafts; an admin sees all. */
-export function visibleTo(viewer: User | null): FilterQuery<Property> {
+export function visibleTo(viewer: User | null): QBFilterQuery<Property> {
   if (viewer?.role === Role.ADMIN) return {};
   if (viewer?.role === Role.AGENT) return { $or: [{ isPublished: true }, { createdBy: viewer.id }] };
   return { isPublished: true };
+}
+
+/**
+ * An admin may change any property and an agent its own. Another caller learns nothing it could
+ * not see anyway: a published property exists (FORBIDDEN), a draft does not (NOT_FOUND).
+ */
+export function assertMayChange(property: Property, viewer: User): void {
+  if (viewer.role === Role.ADMIN) return;
+  if (viewer.role === Role.AGENT && creatorIdOf(property) === viewer.id) return;
+  throw property.isPublished ? notYourProperty() : propertyNotFound();
 }
