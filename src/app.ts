@@ -11,6 +11,8 @@ import { healthRoutes } from './http/health.route.js';
 import { requestId } from './http/request-id.js';
 import { requestLog } from './http/request-log.js';
 import { httpErrorHandler } from './http/error-handler.js';
+import { createMetrics } from './http/metrics.js';
+import { metricsRoute } from './http/metrics.route.js';
 
 export interface AppDependencies {
   orm: Orm;
@@ -32,12 +34,15 @@ export async function createApp({ orm, config, logger }: AppDependencies): Promi
   app.use(requestId);
   app.use(requestLog(logger));
   app.use(healthRoutes(orm));
+  const metrics = createMetrics(orm);
+  app.use(metricsRoute(metrics.registry));
   const { router, apollo }: { router: express.Router; apollo: ApolloServer<GraphQLContext> } = await graphqlRoute({
     orm,
     schema: await buildExecutableSchema(),
     verifyToken: createTokenVerifier(config.auth),
     logger,
     introspection: config.introspection,
+    plugins: [metrics.graphqlPlugin],
   });
   app.use(router);
   app.use((_req, res) => {

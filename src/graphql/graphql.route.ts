@@ -22,6 +22,7 @@ export interface GraphQLRouteOptions {
   verifyToken: TokenVerifier;
   logger: Logger;
   introspection: boolean;
+  plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 
 interface RequestIdentity {
@@ -56,6 +57,7 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
     plugins: [
       // The armor plugins never read the context, so they serve any context type.
       ...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]),
+      ...(options.plugins ?? []),
       {
         async requestDidStart() {
           return {
