@@ -118,6 +118,22 @@ describe('identity: the token subject is users.clerk_user_id', () => {
     expect((await server.gql('{ me { role } }', { token })).data?.me).toEqual({ role: 'AGENT' });
   });
 
+  it('takes a demotion into account on the very next request', async () => {
+    const sub = subject();
+    const token = await signToken(sub);
+    await server.gql('{ me { id } }', { token });
+    await server.sql(`update users set role = 'admin' where clerk_user_id = $1`, [sub]);
+    const other = subject();
+    const otherId = (await server.gql('{ me { id } }', { token: await signToken(other) })).data?.me.id;
+    const adminView = await server.gql(`{ user(id: "${otherId}") { email } }`, { token });
+    expect(adminView.data?.user).toEqual({ email: `${other}@example.com` });
+
+    await server.sql(`update users set role = 'user' where clerk_user_id = $1`, [sub]);
+    const userView = await server.gql(`{ user(id: "${otherId}") { email } }`, { token });
+    expect(userView.data?.user).toBeNull();
+    expect(userView.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('ignores a role claim in the token', async () => {
     const sub = subject();
     const token = await new SignJWT({ email: `${sub}@example.com`, role: 'admin', metadata: { role: 'admin' } })
