@@ -18,7 +18,10 @@ const tokenOf = (caller: Caller): string | undefined => (caller === 'anon' ? und
 const denialFor = (caller: Caller): string => (caller === 'anon' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
 const uniqueTitle = (label: string): string => `${label} ${randomUUID()}`;
 
-async function gql(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- responses are read by shape, as TestServer.gql reads them
+type AnyData = Record<string, any>;
+
+async function gql(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<AnyData>> {
   return await server.gql(query, { token: tokenOf(caller), variables });
 }
 
