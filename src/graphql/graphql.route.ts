@@ -15,6 +15,7 @@ import { requestOrigin } from '../http/request-origin.js';
 import type { GraphQLContext } from './context.js';
 import { contractCodeOf, createErrorFormatter } from './errors.js';
 import { documentLimits } from './limits.js';
+import { refuseNulCharacters } from './nul-characters.js';
 
 export interface GraphQLRouteOptions {
   orm: Orm;
@@ -52,12 +53,14 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
     formatError: createErrorFormatter(logger),
     allowBatchedHttpRequests: false,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     // Shutdown is ordered by main.ts: drain HTTP, then stop Apollo, the pool and the database.
     stopOnTerminationSignals: false,
     plugins: [
       // The armor plugins never read the context, so they serve any context type.
       ...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]),
       ...(options.plugins ?? []),
+      refuseNulCharacters as ApolloServerPlugin<GraphQLContext>,
       {
         async requestDidStart() {
           return {

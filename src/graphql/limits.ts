@@ -17,11 +17,13 @@ export function documentLimits(options: { introspection: boolean }) {
   const armor = new ApolloArmor({
     maxDepth: { n: DOCUMENT_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true },
     maxAliases: { n: DOCUMENT_LIMITS.maxAliases },
-    maxTokens: { n: DOCUMENT_LIMITS.maxTokens },
+    // Counted by graphql-js's own parser instead (parseOptions below): armor's token plugin
+    // re-parses in a request hook, and its syntax errors then surface as 500s.
+    maxTokens: { enabled: false },
     maxDirectives: { n: DOCUMENT_LIMITS.maxDirectives },
     costLimit: { maxCost: DOCUMENT_LIMITS.maxCost, ignoreIntrospection: true },
     // Suggestions ("Did you mean …?") would reveal the schema that disabled introspection hides.
     blockFieldSuggestion: { enabled: !options.introspection },
   });
-  return armor.protect();
+  return { ...armor.protect(), parseOptions: { maxTokens: DOCUMENT_LIMITS.maxTokens } };
 }
