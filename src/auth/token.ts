@@ -46,6 +46,21 @@ function claimsOf(payload: JWTPayload): VerifiedToken {
   return { subject: payload.sub, email };
 }
 
+/**
+ * An HS256 token is judged by the secret, which this server holds itself: it need not carry an
+ * issuer or audience, but one that names another issuer or audience than the configured ones is
+ * foreign all the same.
+ */
+function rejectForeignClaims(payload: JWTPayload, config: AuthConfig): void {
+  if (config.issuer && payload.iss !== undefined && payload.iss !== config.issuer) {
+    throw invalidToken('its "iss" claim is not accepted');
+  }
+  if (config.audience && payload.aud !== undefined) {
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!audiences.includes(config.audience)) throw invalidToken('its "aud" claim is not accepted');
+  }
+}
+
 /** Errors that say something about the token (its key is unknown or unusable), not about the key set's availability. */
 function isTokenKeyError(error: unknown): boolean {
   return (
@@ -74,9 +89,8 @@ function remoteKeySet(config: AuthConfig & { jwksUrl: string }): JWTVerifyGetKey
 }
 
 /**
- * Verifies HS256 tokens with the shared secret, and RS256/ES256 tokens from the remote key set
- * with the configured issuer and audience. The issuer and audience describe the key set's
- * provider: an HS256 token is as trustworthy as the secret, which this server holds itself.
+ * Verifies HS256 tokens with the shared secret, and RS256/ES256 tokens from the remote key set,
+ * which must carry the configured issuer and audience (they describe the key set's provider).
  */
 export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
@@ -95,6 +109,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
           algorithms: ['HS256'],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         });
+        rejectForeignClaims(payload, config);
         return claimsOf(payload);
       }
       if (algorithm && ASYMMETRIC_ALGORITHMS.includes(algorithm) && keySet) {

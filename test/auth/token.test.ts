@@ -234,6 +234,19 @@ describe('bearer tokens from the key set at AUTH_JWKS_URL (RS256, ES256)', () =>
     expect((await meWith(await signToken(sub))).data?.me).toEqual({ clerkUserId: sub });
   });
 
+  it('is UNAUTHENTICATED for an HS256 token that names another issuer', async () => {
+    expectUnauthenticated(await meWith(await signToken(subject(), { issuer: 'https://evil.example' })));
+  });
+
+  it('is UNAUTHENTICATED for an HS256 token that names another audience', async () => {
+    expectUnauthenticated(await meWith(await signToken(subject(), { audience: 'another-api' })));
+  });
+
+  it('accepts an HS256 token that names the configured issuer and audience', async () => {
+    const sub = subject();
+    expect((await meWith(await signToken(sub, claims))).data?.me).toEqual({ clerkUserId: sub });
+  });
+
   it('answers INTERNAL_SERVER_ERROR, not UNAUTHENTICATED, while the key set cannot be fetched', async () => {
     const key = await keySet.addKey('RS256');
     keySet.failing = true;
