@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execute, GraphQLEnumType, GraphQLSchema, parse, type ExecutionResult } from 'graphql';
-import { buildSchema, Directive, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
+import { buildSchema, Directive, Field, ID, InterfaceType, ObjectType, Query, Resolver } from 'type-graphql';
 import { authDirectiveDefinition, enforceAuthDirective } from '../../src/auth/auth.directive.js';
 import { AuthError } from '../../src/auth/auth.errors.js';
 import type { GraphQLContext } from '../../src/graphql/context.js';
@@ -52,6 +52,19 @@ class Folder {
   parent!: Folder | null;
 }
 
+@InterfaceType('Labelled')
+abstract class Labelled {
+  @Field(() => String, { nullable: true })
+  @Directive('@auth(requires: ADMIN)')
+  label!: string;
+}
+
+@ObjectType('Badge', { implements: Labelled })
+class Badge extends Labelled {
+  @Field(() => String)
+  shape!: string;
+}
+
 const report = (id: string): Report =>
   Object.assign(new Report(), { id, title: `title ${id}`, figures: `figures ${id}`, summary: `summary ${id}`, ownerNote: `note ${id}` });
 
@@ -97,6 +110,11 @@ class ProbeResolver {
   @Query(() => [Report])
   reports(): Report[] {
     return [report('a'), report('b'), report('c')];
+  }
+
+  @Query(() => [Labelled])
+  labelled(): Labelled[] {
+    return [Object.assign(new Badge(), { shape: 'round', label: 'secret label' })];
   }
 
   @Query(() => Folder)
@@ -247,6 +265,14 @@ describe('a field rule and its type rule both apply (ChilliCream/graphql-platfor
 
   it('grants nothing through orOwner on a type that has no owner', async () => {
     const result = await run('{ report { ownerNote } }', viewer(Role.AGENT));
+    expect(codes(result)).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('@auth on an interface field', () => {
+  it('guards the field on the object types that implement the interface', async () => {
+    const result = await run('{ labelled { ... on Badge { shape label } } }', viewer(Role.AGENT));
+    expect(result.data).toEqual({ labelled: [{ shape: 'round', label: null }] });
     expect(codes(result)).toEqual(['FORBIDDEN']);
   });
 });
