@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const PROJECT_ROOT = join(import.meta.dirname, '..');
+/** The project's own Node 24 (the `node` devDependency), as production runs the built server. */
+export const PROJECT_NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
+
+export interface BenchProcess {
+  name: string;
+  url: string;
+  pid: number;
+  /** The last lines it wrote, for error messages. */
+  output(): string;
+  /** Resident set size now, and its peak, in MB (from /proc/<pid>/status). */
+  memory(): Promise<{ rssMb: number; peakMb: number }>;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with its exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+interface SpawnOptions {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Resolves with the base URL once the process serves. */
+  /** Must give up by `deadline` (epoch ms), so that no poll outlives a failed start. */
+  ready: (child: ChildProcess, output: () => string, deadline: number) => Promise<string>;
+  readyTimeoutMs?: number;
+}
+
+async function spawnProcess(options: SpawnOptions): Promise<BenchProcess> {
+  const child = spawn(PROJECT_NODE, options.args, {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer): void => {
+    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const output = (): string => lines.slice(-40).join('\n');
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  let url: string;
+  try {
+    url = await Promise.race([
+      options.ready(child, output, Date.now() + timeoutMs),
+      exited.then((code) => Promise.reject(new Error(`${options.name} exited (${code}) before it was ready:\n${output()}`))),
+    ]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${options.name} did not start: ${error instanceof Error ? error.message : String(error)}\n${output()}`);
+  }
+  const pid = child.pid!;
+  return {
+    name: options.name,
+    url,
+    pid,
+    output,
+    memory: () => memoryOf(pid),
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+async function pollUntilOk(url: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer 200 in time`);
+}
+
+export interface ServerProcessOptions {
+  databaseUrl: string;
+  jwtSecret: string;
+  /** Extra Node flags, e.g. --cpu-prof. */
+  nodeFlags?: string[];
+}
+
+/** The built server, `node dist/src/main.js`, as production runs it. */
+export async function startBuiltServer(options: ServerProcessOptions): Promise<BenchProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return await spawnProcess({
+    name: 'server',
+    args: [...(options.nodeFlags ?? []), 'dist/src/main.js'],
+    env: {
+      DATABASE_URL: options.databaseUrl,
+      AUTH_JWT_SECRET: options.jwtSecret,
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+    },
+    ready: async (_child, _output, deadline) => {
+      await pollUntilOk(`${url}/readyz`, deadline);
+      return url;
+    },
+  });
+}
+
+export async function startBaselineServer(databaseUrl: string): Promise<BenchProcess> {
+  return await spawnProcess({
+    name: 'baseline',
+    args: ['--import', 'tsx', 'bench/baseline-server.ts'],
+    env: { DATABASE_URL: databaseUrl, PORT: '0' },
+    ready: async (_child, output, deadline) => {
+      while (Date.now() < deadline) {
+        const match = /listening (http:\/\/\S+)/.exec(output());
+        if (match) return match[1]!;
+        await sleep(50);
+      }
+      throw new Error('the baseline printed no "listening" line in time');
+    },
+  });
+}

@@ -1,0 +1,200 @@
+/**
+ * `npm run bench [-- --connections 10 --duration 10 --warmup 3 --only W1,W3p1 --skip-build]`
+ *
+ * Builds the server, starts it as production does (`node dist/src/main.js`) beside the baseline
+ * (bench/baseline-server.ts) on the seeded database, and drives both over HTTP with autocannon,
+ * one workload at a time, the server and then its baseline, each after its own warm-up. Prints one
+ * table of figures, ratios and targets. Everything listens on 127.0.0.1 and every load is time-bound.
+ */
+import { cpus, totalmem } from 'node:os';
+import { assertKnownFlags, boolFlag, intFlag, parseFlags } from './flags.js';
+import { BENCH_JWT_SECRET, assertLoopback, benchDatabaseUrl, databaseNameOf } from './bench-database.js';
+import { drive, type LoadOptions, type LoadResult } from './load.js';
+import { startBaselineServer, startBuiltServer, type BenchProcess } from './processes.js';
+import { benchAdminToken, buildServer, checkOnce, page200After, seededSizes, workloadInputs } from './setup.js';
+import { countStatements, statementProbes, type StatementCount } from './statements.js';
+import { WORKLOADS, type Workload, type WorkloadInputs } from './workloads.js';
+
+const RATIO_TARGET = 0.5;
+const DEPTH_TARGET = 1.25;
+const RSS_TARGET_MB = 300;
+
+interface Measured {
+  workload: Workload;
+  server: LoadResult;
+  baseline: LoadResult;
+}
+
+interface Row {
+  name: string;
+  rps: string;
+  p50: string;
+  p99: string;
+  errors: string;
+  baselineRps: string;
+  baselineP50: string;
+  ratio: string;
+  target: string;
+  pass: boolean;
+}
+
+const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : '-');
+const rate = (value: number): string => value.toFixed(0);
+
+function loadRow(measured: Measured): Row {
+  const ratio = measured.server.rps / measured.baseline.rps;
+  return {
+    name: measured.workload.label,
+    rps: rate(measured.server.rps),
+    p50: ms(measured.server.p50),
+    p99: ms(measured.server.p99),
+    errors: `${measured.server.errors}`,
+    baselineRps: rate(measured.baseline.rps),
+    baselineP50: ms(measured.baseline.p50),
+    ratio: `${ratio.toFixed(2)}x`,
+    target: `≥ ${RATIO_TARGET}x baseline, 0 errors`,
+    pass: ratio >= RATIO_TARGET && measured.server.errors === 0 && measured.baseline.errors === 0,
+  };
+}
+
+function checkRow(name: string, value: string, target: string, pass: boolean): Row {
+  return { name, rps: '', p50: '', p99: '', errors: '', baselineRps: '', baselineP50: '', ratio: value, target, pass };
+}
+
+function printTable(rows: readonly Row[]): void {
+  const header = ['workload', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'baseline req/s', 'baseline p50 ms', 'ratio / value', 'target', 'pass'];
+  const cells = rows.map((row) => [
+    row.name,
+    row.rps,
+    row.p50,
+    row.p99,
+    row.errors,
+    row.baselineRps,
+    row.baselineP50,
+    row.ratio,
+    row.target,
+    row.pass ? 'pass' : 'FAIL',
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i]!.length)));
+  const line = (values: readonly string[]): string => `| ${values.map((value, i) => value.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const values of cells) console.log(line(values));
+}
+
+async function measure(
+  target: BenchProcess,
+  next: () => { path: string; body: string },
+  options: LoadOptions,
+  warmupSeconds: number,
+  headers: Record<string, string>,
+): Promise<LoadResult> {
+  if (warmupSeconds > 0) await drive(target.url, next, { ...options, durationSeconds: warmupSeconds }, headers);
+  return await drive(target.url, next, options, headers);
+}
+
+function printStatements(counts: readonly StatementCount[], verbose: boolean): void {
+  console.log('\nSQL statements per request (second request of each, in-process server with observeQuery):');
+  for (const count of counts) {
+    console.log(`  ${count.label.padEnd(24)} ${count.statements}`);
+    if (verbose) for (const sql of count.sql) console.log(`      ${sql}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql']);
+  const load: LoadOptions = { connections: intFlag(flags, 'connections', 10, 1), durationSeconds: intFlag(flags, 'duration', 10, 1) };
+  const warmup = intFlag(flags, 'warmup', 3);
+  const only = flags.get('only')?.split(',').map((key) => key.trim());
+  const workloads = WORKLOADS.filter((workload) => !only || only.includes(workload.key));
+  if (workloads.length === 0) throw new Error(`--only matched no workload; known: ${WORKLOADS.map((w) => w.key).join(',')}`);
+
+  const databaseUrl = benchDatabaseUrl();
+  assertLoopback(databaseUrl);
+  const sizes = await seededSizes(databaseUrl);
+  console.log(
+    `bench on ${databaseNameOf(databaseUrl)} (~${sizes.users} users, ~${sizes.properties} properties, ~${sizes.audit} audit rows); ` +
+      `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; ${load.connections} connections, ${load.durationSeconds} s per run, ${warmup} s warm-up`,
+  );
+  if (!boolFlag(flags, 'skip-build')) buildServer();
+
+  const token = await benchAdminToken();
+  const serverHeaders = { authorization: `Bearer ${token}` };
+  const inputs: WorkloadInputs = await workloadInputs(databaseUrl);
+
+  let server: BenchProcess | undefined;
+  let baseline: BenchProcess | undefined;
+  try {
+    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET });
+    baseline = await startBaselineServer(databaseUrl);
+    console.log(`server ${server.url} (pid ${server.pid}), baseline ${baseline.url} (pid ${baseline.pid})`);
+
+    if (workloads.some((workload) => workload.key === 'W3p200')) {
+      inputs.serverPage200After = await page200After('server', server.url, inputs, serverHeaders);
+      inputs.baselinePage200After = await page200After('baseline', baseline.url, inputs, {});
+    }
+    for (const workload of workloads) {
+      const serverRequest = workload.server(inputs);
+      await checkOnce(`${server.url}${serverRequest.path}`, serverRequest.body, serverHeaders);
+      const baselineRequest = workload.baseline(inputs);
+      await checkOnce(`${baseline.url}${baselineRequest.path}`, baselineRequest.body, {});
+    }
+
+    const statements = await countStatements(
+      databaseUrl,
+      BENCH_JWT_SECRET,
+      token,
+      statementProbes({ propertyId: inputs.propertyIds[0]!, from: inputs.from, to: inputs.to, page200After: inputs.serverPage200After }),
+    );
+    printStatements(statements, boolFlag(flags, 'show-sql'));
+
+    const results: Measured[] = [];
+    for (const workload of workloads) {
+      process.stdout.write(`\n${workload.label}: server…`);
+      const serverResult = await measure(server, () => workload.server(inputs), load, warmup, serverHeaders);
+      process.stdout.write(` ${rate(serverResult.rps)} req/s; baseline…`);
+      const baselineResult = await measure(baseline, () => workload.baseline(inputs), load, warmup, {});
+      process.stdout.write(` ${rate(baselineResult.rps)} req/s`);
+      results.push({ workload, server: serverResult, baseline: baselineResult });
+    }
+    const memory = await server.memory();
+    console.log('\n');
+
+    const rows = results.map(loadRow);
+    const page1 = results.find((result) => result.workload.key === 'W3p1');
+    const page200 = results.find((result) => result.workload.key === 'W3p200');
+    if (page1 && page200) {
+      const depth = page200.server.p50 / page1.server.p50;
+      rows.push(checkRow('W3 p50 page 200 / page 1', `${depth.toFixed(2)}x`, `≤ ${DEPTH_TARGET}x`, depth <= DEPTH_TARGET));
+    }
+    const listingCounts = statements.filter((count) => count.label.startsWith('W1 first')).map((count) => count.statements);
+    rows.push(
+      checkRow(
+        'W1 statements at first 10/50/100',
+        listingCounts.join(' / '),
+        'constant in page size',
+        listingCounts.length === 3 && listingCounts.every((count) => count === listingCounts[0]),
+      ),
+    );
+    rows.push(
+      checkRow(
+        'server RSS after the run',
+        `${memory.rssMb.toFixed(0)} MB (peak ${memory.peakMb.toFixed(0)})`,
+        `< ${RSS_TARGET_MB} MB`,
+        memory.rssMb < RSS_TARGET_MB,
+      ),
+    );
+    printTable(rows);
+    const failed = rows.filter((row) => !row.pass).length;
+    console.log(`\n${rows.length - failed} of ${rows.length} targets met (${new Date().toISOString()})`);
+  } finally {
+    await server?.stop();
+    await baseline?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
