@@ -17,8 +17,8 @@ export async function seedAuditEntries(server: TestServer, options: SeedEntriesO
   await server.sql(
     `insert into audit_log (id, entity_type, entity_id, action, performed_by, performed_at, changes)
      select gen_random_uuid(), $1, e.entity_id, $2,
-            ($3::int[])[1 + (e.ord::int * $4 + n) % cardinality($3::int[])],
-            $5::timestamptz + make_interval(secs => e.ord * $4 + n),
+            ($3::int[])[1 + ((e.ord::int - 1) * $4 + n) % cardinality($3::int[])],
+            $5::timestamptz + make_interval(secs => (e.ord - 1) * $4 + n),
             $6::jsonb
      from unnest($7::text[]) with ordinality as e(entity_id, ord)
      cross join generate_series(0, $4::int - 1) as n`,
