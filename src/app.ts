@@ -13,6 +13,7 @@ import { requestLog } from './http/request-log.js';
 import { httpErrorHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsRoute } from './http/metrics.route.js';
+import { auditExportRoute } from './http/audit-export.route.js';
 
 export interface AppDependencies {
   orm: Orm;
@@ -36,6 +37,7 @@ export async function createApp({ orm, config, logger }: AppDependencies): Promi
   app.use(healthRoutes(orm));
   const metrics = createMetrics(orm);
   app.use(metricsRoute(metrics.registry));
+  app.use(auditExportRoute({ orm, verifyToken: createTokenVerifier(config.auth), logger }));
   const { router, apollo }: { router: express.Router; apollo: ApolloServer<GraphQLContext> } = await graphqlRoute({
     orm,
     schema: await buildExecutableSchema(),

@@ -21,7 +21,7 @@ const AUDITED_TYPES = [...AUDIT_SPECS.values()].map((spec) => spec.entityType);
 const PROPERTY_TYPE = 'property';
 
 /** A row as PostgreSQL returns it: timestamps stay text, with their microseconds. */
-type AuditLogRow = EntityDictionary<AuditLog> & { id: string; performed_at: string };
+export type AuditLogRow = EntityDictionary<AuditLog> & { id: string; performed_at: string };
 
 interface Position {
   performedAt: string;
@@ -64,12 +64,7 @@ export class AuditLogService {
     const first = pageSize(args.first, 50);
     const after = positionAfter(args.after);
     const where = whereOf(args.filter);
-    const qb = this.em
-      .createQueryBuilder(AuditLog, 'a')
-      .select('*')
-      .where(where)
-      .orderBy({ performedAt: 'desc', id: 'desc' })
-      .limit(first + 1);
+    const qb = this.newestFirst(where).limit(first + 1);
     if (after) qb.andWhere(raw('(a.performed_at, a.id) < (?::timestamptz, ?::uuid)', [after.performedAt, after.id]));
     const rows = await qb.execute<AuditLogRow[]>('all', false);
     return pageOf(rows, first, after !== undefined, (row) => this.edgeOf(row), () => this.em.count(AuditLog, where));
@@ -119,6 +114,22 @@ export class AuditLogService {
       .execute<{ entity_id: string; total: number }[]>('all', false);
     const counts = new Map(rows.map((row) => [row.entity_id, row.total]));
     return new Map(propertyIds.map((id) => [id, counts.get(id) ?? 0]));
+  }
+
+  /**
+   * Every entry matching the filter, newest first, as PostgreSQL returns the rows, read through a
+   * cursor on one pooled connection `chunkSize` rows at a time: memory stays flat however many
+   * match, and the next chunk is fetched only when the consumer asks for it. Ending the iteration
+   * early closes the cursor and releases the connection. A malformed filter throws here, before
+   * any query runs.
+   */
+  stream(filter: AuditLogFilter | null | undefined, chunkSize = 1_000): AsyncIterableIterator<AuditLogRow> {
+    // rawResults yields the rows themselves; the typing of stream() speaks of entities whatever the options.
+    return this.newestFirst(whereOf(filter)).stream({ rawResults: true, mapResults: false, chunkSize }) as AsyncIterableIterator<AuditLogRow>;
+  }
+
+  private newestFirst(where: QBFilterQuery<AuditLog>) {
+    return this.em.createQueryBuilder(AuditLog, 'a').select('*').where(where).orderBy({ performedAt: 'desc', id: 'desc' });
   }
 
   private edgeOf(row: AuditLogRow): { cursor: string; node: AuditLog } {
