@@ -2,6 +2,7 @@ import { DataloaderType } from '@mikro-orm/core';
 import { defineConfig } from '@mikro-orm/postgresql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { releaseDroppedConnections } from './pool-guard.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { User } from '../users/user.entity.js';
@@ -41,6 +42,7 @@ export function ormOptions(input: OrmOptionsInput) {
       connectionTimeoutMillis: 5_000,
       ...(input.statementTimeoutMs ? { statement_timeout: input.statementTimeoutMs } : {}),
       application_name: 'bestays-api',
+      onPoolCreated: releaseDroppedConnections,
     },
     migrations: {
       path: join(codeRoot, 'migrations'),
