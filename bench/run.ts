@@ -6,7 +6,7 @@
  * one workload at a time, the server and then its baseline, each after its own warm-up. Prints one
  * table of figures, ratios and targets. Everything listens on 127.0.0.1 and every load is time-bound.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { assertKnownFlags, boolFlag, intFlag, parseFlags } from './flags.js';
 import { BENCH_JWT_SECRET, assertLoopback, benchDatabaseUrl, databaseNameOf } from './bench-database.js';
 import { drive, type LoadOptions, type LoadResult } from './load.js';
@@ -38,6 +38,7 @@ interface Row {
   pass: boolean;
 }
 
+const loadAverage = (): string => loadavg().map((value) => value.toFixed(2)).join(' ');
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : '-');
 const rate = (value: number): string => value.toFixed(0);
 
@@ -117,6 +118,8 @@ async function main(): Promise<void> {
     `bench on ${databaseNameOf(databaseUrl)} (~${sizes.users} users, ~${sizes.properties} properties, ~${sizes.audit} audit rows); ` +
       `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; ${load.connections} connections, ${load.durationSeconds} s per run, ${warmup} s warm-up`,
   );
+  // The load generator, both servers and PostgreSQL share these cores: anything else running skews every figure.
+  console.log(`load average before: ${loadAverage()}`);
   if (!boolFlag(flags, 'skip-build')) buildServer();
 
   const token = await benchAdminToken();
@@ -187,7 +190,7 @@ async function main(): Promise<void> {
     );
     printTable(rows);
     const failed = rows.filter((row) => !row.pass).length;
-    console.log(`\n${rows.length - failed} of ${rows.length} targets met (${new Date().toISOString()})`);
+    console.log(`\n${rows.length - failed} of ${rows.length} targets met (${new Date().toISOString()}; load average after: ${loadAverage()})`);
   } finally {
     await server?.stop();
     await baseline?.stop();
