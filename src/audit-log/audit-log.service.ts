@@ -39,7 +39,12 @@ function positionAfter(after: string | null | undefined): Position | undefined {
   return { performedAt: cursorString(performedAt, isPgInstant), id: cursorString(id, isUuid) };
 }
 
-/** The WHERE of `auditLogs`, each filter written so that an index serves it (see the query plans in the README of this issue). */
+/**
+ * The WHERE of `auditLogs`, each filter written so that an index serves it at a million rows:
+ * entity → idx_audit_log_entity, action → idx_audit_log_action, performedBy → idx_audit_log_performed_by,
+ * from/to → idx_audit_log_performed_at, changedField → idx_audit_log_changes (GIN) or, for a common
+ * field, the newest-first walk of idx_audit_log_performed_at, as the planner judges.
+ */
 function whereOf(filter: AuditLogFilter | null | undefined): QBFilterQuery<AuditLog> {
   const conditions: QBFilterQuery<AuditLog>[] = [];
   if (!filter) return {};

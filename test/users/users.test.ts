@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server.js';
 import { signIn, type SignedInUser } from '../support/users.js';
 import { codesOf } from '../support/properties.js';
 import { Role } from '../../src/users/role.js';
@@ -59,10 +59,11 @@ describe('user, users and setUserRole', () => {
       const walked: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const response = await server.gql<{ users: UserPage }>(USERS, { token: admin.token, variables: { first: 2, after } });
-        walked.push(...response.data!.users.nodes.map((node) => node.id));
-        if (!response.data!.users.pageInfo.hasNextPage) break;
-        after = response.data!.users.pageInfo.endCursor;
+        const response: GraphQLResponse<{ users: UserPage }> = await server.gql(USERS, { token: admin.token, variables: { first: 2, after } });
+        const page = response.data!.users;
+        walked.push(...page.nodes.map((node) => node.id));
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor;
       }
       expect(walked).toEqual(expected);
     });
