@@ -132,6 +132,8 @@ async function main(): Promise<void> {
     server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET });
     baseline = await startBaselineServer(databaseUrl);
     console.log(`server ${server.url} (pid ${server.pid}), baseline ${baseline.url} (pid ${baseline.pid})`);
+    // Memory right after boot, to tell the footprint of the code and schema from growth under load.
+    const bootMemory = await server.memory();
 
     if (workloads.some((workload) => workload.key === 'W3p200')) {
       inputs.serverPage200After = await page200After('server', server.url, inputs, serverHeaders);
@@ -162,7 +164,11 @@ async function main(): Promise<void> {
       results.push({ workload, server: serverResult, baseline: baselineResult });
     }
     const memory = await server.memory();
-    console.log('\n');
+    const baselineMemory = await baseline.memory();
+    console.log(
+      `\n\nRSS: server ${bootMemory.rssMb.toFixed(0)} MB after boot, ${memory.rssMb.toFixed(0)} MB after the run (peak ${memory.peakMb.toFixed(0)}); ` +
+        `baseline ${baselineMemory.rssMb.toFixed(0)} MB (peak ${baselineMemory.peakMb.toFixed(0)})\n`,
+    );
 
     const rows = results.map(loadRow);
     const page1 = results.find((result) => result.workload.key === 'W3p1');
