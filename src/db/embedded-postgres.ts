@@ -123,6 +123,33 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
   return check();
 }
 
+/** The parent process id of `pid` (Linux), or undefined where it cannot be read. */
+async function parentOf(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+  const ppid = stat ? Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10) : NaN;
+  return Number.isInteger(ppid) ? ppid : undefined;
+}
+
+/**
+ * The port of a postmaster that another live process started and still runs on the data folder:
+ * the server while `npm run users:set-role` or a migration runs beside it. Stopping that one
+ * would pull the database from under the running server, so it is shared instead. A postmaster
+ * whose starter is gone (reparented to init) or is this very process is stale.
+ */
+async function serverOfAnotherProcess(dataDir: string): Promise<number | undefined> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  // postmaster.pid: pid, data folder, start time, port, socket folder, listen address, …
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !Number.isInteger(port)) return undefined;
+  const parent = await parentOf(pid);
+  if (parent === undefined || parent <= 1 || parent === process.pid || !isAlive(parent)) return undefined;
+  return port;
+}
+
 /** A postmaster left running by a killed process holds the data folder: stop it, or say what to do. */
 async function clearStaleServer(dataDir: string, log: (line: string) => void): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
@@ -189,6 +216,12 @@ export class EmbeddedPostgres {
         ...(this.options.unsafeFast ? ['--no-sync'] : []),
       ], identity);
     } else {
+      const sharedPort = await serverOfAnotherProcess(dataDir);
+      if (sharedPort !== undefined) {
+        log(`using the PostgreSQL server that another process runs on ${dataDir} (port ${sharedPort}); it is left running`);
+        this.port = sharedPort;
+        return;
+      }
       await clearStaleServer(dataDir, log);
     }
     this.port = this.options.port || (await freePort());

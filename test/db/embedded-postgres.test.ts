@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +57,38 @@ describe('the embedded PostgreSQL', () => {
     expect(isAlive(pid)).toBe(true);
     await server.stop();
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('shares a server that another live process runs on the same data folder, and leaves it running', async () => {
+    const dataDir = await newDataDir();
+    // The running API server's place: another process that started the database and keeps it.
+    const owner = spawn(
+      process.execPath,
+      [
+        '--import', 'tsx', '--input-type=module', '-e',
+        `import { EmbeddedPostgres } from './src/db/embedded-postgres.ts';
+         const server = new EmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, unsafeFast: true });
+         await server.start();
+         console.log('ready');
+         process.stdin.on('end', async () => { await server.stop(); process.exit(0); });
+         process.stdin.resume();`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    cleanups.push(async () => {
+      if (owner.exitCode !== null) return;
+      owner.stdin!.end();
+      await once(owner, 'exit');
+    });
+    await once(owner.stdout!, 'data');
+    const ownerPid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+
+    const beside = new EmbeddedPostgres({ dataDir, unsafeFast: true });
+    await beside.start();
+    const rows = await withClient(beside.url(), async (client) => (await client.query('select 1 as ok')).rows);
+    expect(rows).toEqual([{ ok: 1 }]);
+    await beside.stop();
+    expect(isAlive(ownerPid)).toBe(true);
   });
 
   it('stops a server left running on the same data folder by a killed process, then starts', async () => {
