@@ -1,7 +1,9 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError, type DomainErrorCode } from '../shared/domain-error.js';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../logger.js';
+import type { GraphQLContext } from './context.js';
 
 /** The contract's `extensions.code` values. */
 export type ContractErrorCode =
@@ -68,26 +70,49 @@ function domainErrorIn(error: unknown): DomainError | undefined {
   return undefined;
 }
 
+/** Whether an error is the client's (and its message safe to show) or a fault of ours. */
+function isUnexpected(error: unknown, formattedCode: unknown): boolean {
+  if (domainErrorIn(error)) return false;
+  const original = unwrapResolverError(error);
+  const code = typeof formattedCode === 'string' ? formattedCode : 'INTERNAL_SERVER_ERROR';
+  return !SAFE_CODES.has(code) || (original instanceof Error && !(original instanceof GraphQLError));
+}
+
 /**
  * Every error leaves through here: domain errors keep their message and get the contract code;
- * anything unexpected is logged once and replaced by a generic INTERNAL_SERVER_ERROR, so no SQL,
- * stack or secret reaches a client whatever NODE_ENV says.
+ * anything unexpected becomes a generic INTERNAL_SERVER_ERROR, so no SQL, stack or secret reaches
+ * a client whatever NODE_ENV says. Logging is the error log plugin's job, which knows the request.
  */
-export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    const base = { locations: formatted.locations, path: formatted.path };
-    const domainError = domainErrorIn(error);
-    if (domainError) {
-      const mapped = toGraphQLError(domainError);
-      return { ...base, message: mapped.message, extensions: { code: mapped.extensions.code, ...(domainError.details ?? {}) } };
-    }
-    const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR';
-    if (SAFE_CODES.has(code) && !(original instanceof Error && !(original instanceof GraphQLError))) {
-      const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
-      return { ...base, message: formatted.message, extensions: { ...extensions, code } };
-    }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving a request');
-    return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const base = { locations: formatted.locations, path: formatted.path };
+  const domainError = domainErrorIn(error);
+  if (domainError) {
+    const mapped = toGraphQLError(domainError);
+    return { ...base, message: mapped.message, extensions: { code: mapped.extensions.code, ...(domainError.details ?? {}) } };
+  }
+  if (!isUnexpected(error, formatted.extensions?.code)) {
+    const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+    return { ...base, message: formatted.message, extensions };
+  }
+  return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** Logs each unexpected error once, with the request id that the response's `x-request-id` carries. */
+export function errorLogPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (!isUnexpected(error, code)) continue;
+            logger.error(
+              { err: unwrapResolverError(error), requestId: contextValue.requestId, operationName, path: error.path },
+              'unexpected error while resolving a request',
+            );
+          }
+        },
+      };
+    },
   };
 }

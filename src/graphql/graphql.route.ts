@@ -13,7 +13,7 @@ import { DomainError } from '../shared/domain-error.js';
 import type { User } from '../users/user.entity.js';
 import { requestOrigin } from '../http/request-origin.js';
 import type { GraphQLContext } from './context.js';
-import { contractCodeOf, createErrorFormatter } from './errors.js';
+import { contractCodeOf, errorLogPlugin, formatError } from './errors.js';
 import { documentLimits } from './limits.js';
 import { refuseNulCharacters } from './nul-characters.js';
 
@@ -50,7 +50,7 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
     schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: createErrorFormatter(logger),
+    formatError,
     allowBatchedHttpRequests: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
@@ -60,6 +60,7 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
       // The armor plugins never read the context, so they serve any context type.
       ...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]),
       ...(options.plugins ?? []),
+      errorLogPlugin(logger),
       refuseNulCharacters as ApolloServerPlugin<GraphQLContext>,
       {
         async requestDidStart() {

@@ -30,11 +30,15 @@ export interface TestServer {
   sql<Row extends pg.QueryResultRow = Record<string, any>>(text: string, params?: unknown[]): Promise<Row[]>; // eslint-disable-line @typescript-eslint/no-explicit-any -- rows of ad-hoc queries
   /** The SQL statements the server ran while `work` ran. */
   statementsDuring(work: () => Promise<unknown>): Promise<string[]>;
+  /** The server's log lines, when started with `captureLogs`. */
+  logs: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
 export interface TestServerOptions {
   env?: Record<string, string>;
+  /** Keep the server's log lines (parsed JSON) in `TestServer.logs` instead of discarding them. */
+  captureLogs?: boolean;
 }
 
 /** The real server on a free port, over its own copy of the migrated database. */
@@ -47,12 +51,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     PORT: '0',
     HOST: '127.0.0.1',
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: options.captureLogs ? 'info' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     SHUTDOWN_GRACE_MS: '2000',
     ...options.env,
   });
   let recording: string[] | undefined;
-  const server = await startServer(config, createLogger(config.logLevel), {
+  const logs: Record<string, unknown>[] = [];
+  const destination = options.captureLogs
+    ? { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) }
+    : undefined;
+  const server = await startServer(config, createLogger(config.logLevel, destination), {
     observeQuery: (sql) => recording?.push(sql),
   });
 
@@ -60,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: server.url,
     databaseUrl,
     server,
+    logs,
     async gql(query, requestOptions = {}) {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',
