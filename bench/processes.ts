@@ -16,6 +16,8 @@ export interface BenchProcess {
   output(): string;
   /** Resident set size now, and its peak, in MB (from /proc/<pid>/status). */
   memory(): Promise<{ rssMb: number; peakMb: number }>;
+  /** CPU time used so far (user + system), in ms, from /proc/<pid>/stat. */
+  cpuMs(): Promise<number>;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with its exit code. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -36,6 +38,17 @@ async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }>
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream kernel build. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 interface SpawnOptions {
@@ -76,12 +89,18 @@ async function spawnProcess(options: SpawnOptions): Promise<BenchProcess> {
     throw new Error(`${options.name} did not start: ${error instanceof Error ? error.message : String(error)}\n${output()}`);
   }
   const pid = child.pid!;
+  // /proc/<pid> is gone once the process has exited: say so, with what it printed last.
+  const alive = async <T>(reading: Promise<T>): Promise<T> =>
+    await reading.catch((error: unknown) => {
+      throw new Error(`${options.name} (pid ${pid}) is gone (exit code ${child.exitCode}, signal ${child.signalCode}): ${String(error)}\n${output()}`);
+    });
   return {
     name: options.name,
     url,
     pid,
     output,
-    memory: () => memoryOf(pid),
+    memory: () => alive(memoryOf(pid)),
+    cpuMs: () => alive(cpuMsOf(pid)),
     async stop(graceMs = 15_000) {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');

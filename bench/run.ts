@@ -19,10 +19,15 @@ const RATIO_TARGET = 0.5;
 const DEPTH_TARGET = 1.25;
 const RSS_TARGET_MB = 300;
 
+/** A load result with the CPU time the measured process spent per request (PostgreSQL's not included). */
+interface SideResult extends LoadResult {
+  cpuMsPerRequest: number;
+}
+
 interface Measured {
   workload: Workload;
-  server: LoadResult;
-  baseline: LoadResult;
+  server: SideResult;
+  baseline: SideResult;
 }
 
 interface Row {
@@ -31,8 +36,10 @@ interface Row {
   p50: string;
   p99: string;
   errors: string;
+  cpu: string;
   baselineRps: string;
   baselineP50: string;
+  baselineCpu: string;
   ratio: string;
   target: string;
   pass: boolean;
@@ -50,8 +57,10 @@ function loadRow(measured: Measured): Row {
     p50: ms(measured.server.p50),
     p99: ms(measured.server.p99),
     errors: `${measured.server.errors}`,
+    cpu: ms(measured.server.cpuMsPerRequest),
     baselineRps: rate(measured.baseline.rps),
     baselineP50: ms(measured.baseline.p50),
+    baselineCpu: ms(measured.baseline.cpuMsPerRequest),
     ratio: `${ratio.toFixed(2)}x`,
     target: `≥ ${RATIO_TARGET}x baseline, 0 errors`,
     pass: ratio >= RATIO_TARGET && measured.server.errors === 0 && measured.baseline.errors === 0,
@@ -59,19 +68,21 @@ function loadRow(measured: Measured): Row {
 }
 
 function checkRow(name: string, value: string, target: string, pass: boolean): Row {
-  return { name, rps: '', p50: '', p99: '', errors: '', baselineRps: '', baselineP50: '', ratio: value, target, pass };
+  return { name, rps: '', p50: '', p99: '', errors: '', cpu: '', baselineRps: '', baselineP50: '', baselineCpu: '', ratio: value, target, pass };
 }
 
 function printTable(rows: readonly Row[]): void {
-  const header = ['workload', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'baseline req/s', 'baseline p50 ms', 'ratio / value', 'target', 'pass'];
+  const header = ['workload', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req', 'baseline req/s', 'baseline p50 ms', 'baseline CPU ms/req', 'ratio / value', 'target', 'pass'];
   const cells = rows.map((row) => [
     row.name,
     row.rps,
     row.p50,
     row.p99,
     row.errors,
+    row.cpu,
     row.baselineRps,
     row.baselineP50,
+    row.baselineCpu,
     row.ratio,
     row.target,
     row.pass ? 'pass' : 'FAIL',
@@ -83,15 +94,35 @@ function printTable(rows: readonly Row[]): void {
   for (const values of cells) console.log(line(values));
 }
 
+/** Heap figures from the server's Prometheus endpoint, where it has one: they tell live data from GC slack in the RSS. */
+async function heapReport(baseUrl: string): Promise<string | undefined> {
+  const response = await fetch(`${baseUrl}/metrics`).catch(() => undefined);
+  if (!response?.ok) return undefined;
+  const text = await response.text();
+  const mb = (metric: string, label = ''): string => {
+    const match = new RegExp(`^${metric}${label ? `\\{[^}]*${label}[^}]*\\}` : ''} ([0-9.e+]+)`, 'm').exec(text);
+    return match ? `${(Number(match[1]) / 2 ** 20).toFixed(0)} MB` : '?';
+  };
+  return (
+    `V8 heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} allocated, ` +
+    `old space used ${mb('nodejs_heap_space_size_used_bytes', 'space="old"')}, ` +
+    `new space allocated ${mb('nodejs_heap_space_size_total_bytes', 'space="new"')}, external ${mb('nodejs_external_memory_bytes')}`
+  );
+}
+
 async function measure(
   target: BenchProcess,
   next: () => { path: string; body: string },
   options: LoadOptions,
   warmupSeconds: number,
   headers: Record<string, string>,
-): Promise<LoadResult> {
+): Promise<SideResult> {
   if (warmupSeconds > 0) await drive(target.url, next, { ...options, durationSeconds: warmupSeconds }, headers);
-  return await drive(target.url, next, options, headers);
+  const cpuBefore = await target.cpuMs();
+  const result = await drive(target.url, next, options, headers);
+  // CPU per request holds up where req/s does not: other work on the machine takes cores, not cycles per request.
+  const cpuMsPerRequest = ((await target.cpuMs()) - cpuBefore) / Math.max(1, result.requests);
+  return { ...result, cpuMsPerRequest };
 }
 
 function printStatements(counts: readonly StatementCount[], verbose: boolean): void {
@@ -167,8 +198,11 @@ async function main(): Promise<void> {
     const baselineMemory = await baseline.memory();
     console.log(
       `\n\nRSS: server ${bootMemory.rssMb.toFixed(0)} MB after boot, ${memory.rssMb.toFixed(0)} MB after the run (peak ${memory.peakMb.toFixed(0)}); ` +
-        `baseline ${baselineMemory.rssMb.toFixed(0)} MB (peak ${baselineMemory.peakMb.toFixed(0)})\n`,
+        `baseline ${baselineMemory.rssMb.toFixed(0)} MB (peak ${baselineMemory.peakMb.toFixed(0)})`,
     );
+    const heap = await heapReport(server.url);
+    if (heap) console.log(`server ${heap}`);
+    console.log('');
 
     const rows = results.map(loadRow);
     const page1 = results.find((result) => result.workload.key === 'W3p1');
