@@ -22,15 +22,18 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 const COLUMNS = ['id', 'entityType', 'entityId', 'action', 'performedAt', 'performedBy', 'ipAddress', 'userAgent', 'changes'] as const;
 
-const PG_INSTANT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00$/;
+const PG_INSTANT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?([+-]\d{2})(?::?(\d{2}))?$/;
 
-/** `2026-11-25 12:20:55.400462+00` (a UTC session's timestamptz text) as the API prints it: `2026-11-25T12:20:55.400Z`. */
+/**
+ * A timestamptz as PostgreSQL prints it (`2026-11-25 12:20:55.400462+00`) as the API prints a
+ * DateTime (`2026-11-25T12:20:55.400Z`): the same string a client gets from `auditLogs`.
+ */
 function isoInstant(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   const match = PG_INSTANT.exec(String(value));
-  if (!match) return new Date(String(value)).toISOString();
-  const millis = (match[3] ?? '').padEnd(3, '0').slice(0, 3);
-  return `${match[1]}T${match[2]}.${millis}Z`;
+  if (!match) throw new Error(`unexpected timestamptz text: ${String(value)}`);
+  const [, date, time, fraction = '', offsetHours, offsetMinutes = '00'] = match;
+  return new Date(`${date}T${time}.${fraction.padEnd(3, '0').slice(0, 3)}${offsetHours}:${offsetMinutes}`).toISOString();
 }
 
 const text = (value: unknown): string | null => (value == null ? null : String(value));
@@ -45,6 +48,7 @@ export function exportedEntry(row: AuditLogRow): ExportedEntry {
     performedBy: text(row.performed_by),
     ipAddress: text(row.ip_address),
     userAgent: text(row.user_agent),
+    // pg parses jsonb itself; text would mean a driver set up to leave it alone.
     changes: typeof row.changes === 'string' ? JSON.parse(row.changes) : (row.changes ?? null),
   };
 }

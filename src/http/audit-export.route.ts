@@ -98,6 +98,12 @@ export function auditExportRoute({ orm, verifyToken, logger }: AuditExportOption
       throw error;
     }
 
+    if (req.method === 'HEAD') {
+      // express answers HEAD with the GET route: the headers say enough without reading the log.
+      res.status(200).setHeader('content-type', CONTENT_TYPES[format]);
+      res.end();
+      return;
+    }
     if (running >= MAX_CONCURRENT_EXPORTS) {
       res.setHeader('retry-after', '10');
       sendError(res, 429, 'TOO_MANY_REQUESTS', `At most ${MAX_CONCURRENT_EXPORTS} exports run at once; try again shortly.`);

@@ -149,6 +149,13 @@ describe('GET /admin/audit-log.ndjson and .csv', () => {
     expect(row![7]).toBe(`'=HYPERLINK("http://example.com")`);
   });
 
+  it('answers HEAD with the headers alone', async () => {
+    const response = await fetch(`${server.url}/admin/audit-log.csv`, { method: 'HEAD', headers: { authorization: `Bearer ${admin.token}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(await response.text()).toBe('');
+  });
+
   it.each([
     [{ action: 'CREATE' }, 'action'],
     [{ actions: 'CREATE,RENAME' }, 'actions'],
