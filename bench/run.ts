@@ -135,7 +135,9 @@ function printStatements(counts: readonly StatementCount[], verbose: boolean): v
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql']);
+  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql', 'node-flags']);
+  // Lets an owner try a runtime setting (e.g. --max-semi-space-size=16) on the server alone, beside the same baseline.
+  const nodeFlags = flags.get('node-flags')?.split(' ').filter(Boolean) ?? [];
   const load: LoadOptions = { connections: intFlag(flags, 'connections', 10, 1), durationSeconds: intFlag(flags, 'duration', 10, 1) };
   const warmup = intFlag(flags, 'warmup', 3);
   const only = flags.get('only')?.split(',').map((key) => key.trim());
@@ -160,7 +162,8 @@ async function main(): Promise<void> {
   let server: BenchProcess | undefined;
   let baseline: BenchProcess | undefined;
   try {
-    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET });
+    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags });
+    if (nodeFlags.length > 0) console.log(`server node flags: ${nodeFlags.join(' ')}`);
     baseline = await startBaselineServer(databaseUrl);
     console.log(`server ${server.url} (pid ${server.pid}), baseline ${baseline.url} (pid ${baseline.pid})`);
     // Memory right after boot, to tell the footprint of the code and schema from growth under load.
