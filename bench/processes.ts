@@ -130,6 +130,8 @@ export interface ServerProcessOptions {
   jwtSecret: string;
   /** Extra Node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Another build's main.js (a patched copy of dist/, to measure a change before making it); default dist/src/main.js. */
+  entry?: string;
 }
 
 /** The built server, `node dist/src/main.js`, as production runs it. */
@@ -138,7 +140,7 @@ export async function startBuiltServer(options: ServerProcessOptions): Promise<B
   const url = `http://127.0.0.1:${port}`;
   return await spawnProcess({
     name: 'server',
-    args: [...(options.nodeFlags ?? []), 'dist/src/main.js'],
+    args: [...(options.nodeFlags ?? []), options.entry ?? 'dist/src/main.js'],
     env: {
       DATABASE_URL: options.databaseUrl,
       AUTH_JWT_SECRET: options.jwtSecret,

@@ -19,7 +19,8 @@ const PROFILE_DIR = join(PROJECT_ROOT, 'bench', 'profiles');
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  assertKnownFlags(flags, ['only', 'duration', 'connections', 'warmup', 'top', 'skip-build']);
+  assertKnownFlags(flags, ['only', 'duration', 'connections', 'warmup', 'top', 'skip-build', 'server-entry']);
+  const entry = flags.get('server-entry');
   const keys = (flags.get('only') ?? 'W1,W3p1').split(',').map((key) => key.trim());
   const workloads = WORKLOADS.filter((workload) => keys.includes(workload.key));
   if (workloads.length === 0) throw new Error(`--only matched no workload; known: ${WORKLOADS.map((w) => w.key).join(',')}`);
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     const dir = join(PROFILE_DIR, workload.key);
     await rm(dir, { recursive: true, force: true });
     // The warm-up runs inside the profiled process too: its samples are a few seconds of a longer run.
-    const server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`], entry });
     try {
       if (workload.key === 'W3p200') inputs.serverPage200After = await page200After('server', server.url, inputs, headers);
       const first = workload.server(inputs);

@@ -135,7 +135,7 @@ function printStatements(counts: readonly StatementCount[], verbose: boolean): v
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql', 'node-flags']);
+  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql', 'node-flags', 'server-entry']);
   // Lets an owner try a runtime setting (e.g. --max-semi-space-size=16) on the server alone, beside the same baseline.
   const nodeFlags = flags.get('node-flags')?.split(' ').filter(Boolean) ?? [];
   const load: LoadOptions = { connections: intFlag(flags, 'connections', 10, 1), durationSeconds: intFlag(flags, 'duration', 10, 1) };
@@ -162,8 +162,10 @@ async function main(): Promise<void> {
   let server: BenchProcess | undefined;
   let baseline: BenchProcess | undefined;
   try {
-    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags });
+    const entry = flags.get('server-entry');
+    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags, entry });
     if (nodeFlags.length > 0) console.log(`server node flags: ${nodeFlags.join(' ')}`);
+    if (entry) console.log(`server entry: ${entry}`);
     baseline = await startBaselineServer(databaseUrl);
     console.log(`server ${server.url} (pid ${server.pid}), baseline ${baseline.url} (pid ${baseline.pid})`);
     // Memory right after boot, to tell the footprint of the code and schema from growth under load.
