@@ -31,6 +31,8 @@ export interface App {
 export async function createApp({ orm, config, logger }: AppDependencies): Promise<App> {
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers are never revalidated: hashing every body for an ETag is wasted work.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.use(requestId);
   app.use(requestLog(logger));

@@ -1,5 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { GraphQLSchema } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -57,6 +58,8 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
     // Shutdown is ordered by main.ts: drain HTTP, then stop Apollo, the pool and the database.
     stopOnTerminationSignals: false,
     plugins: [
+      // The schema declares no cache hints; the default plugin would only wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       // The armor plugins never read the context, so they serve any context type.
       ...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]),
       ...(options.plugins ?? []),
