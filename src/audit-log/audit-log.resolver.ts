@@ -21,7 +21,7 @@ export class AuditLogResolver {
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Null where the actor was deleted since.' })
-  async performedBy(@Root() entry: AuditLog): Promise<User | null> {
-    return await loadUser(entry.performedBy);
+  async performedBy(@Root() entry: AuditLog, @Ctx() { em }: GraphQLContext): Promise<User | null> {
+    return await loadUser(em, entry.performedBy);
   }
 }

@@ -1,6 +1,6 @@
-import type { EntityDictionary } from '@mikro-orm/core';
 import { raw, type EntityManager, type QBFilterQuery } from '@mikro-orm/postgresql';
 import { AuditLog } from './audit-log.entity.js';
+import { auditLogFromRow, type AuditLogRow } from './audit-log.row.js';
 import { AUDIT_SPECS } from './audit-spec.js';
 import type { AuditLogFilter } from './audit-log.inputs.js';
 import {
@@ -20,8 +20,7 @@ const ORDERING = 'audit:performed_at:desc';
 const AUDITED_TYPES = [...AUDIT_SPECS.values()].map((spec) => spec.entityType);
 const PROPERTY_TYPE = 'property';
 
-/** A row as PostgreSQL returns it: timestamps stay text, with their microseconds. */
-export type AuditLogRow = EntityDictionary<AuditLog> & { id: string; performed_at: string };
+export type { AuditLogRow };
 
 interface Position {
   performedAt: string;
@@ -138,6 +137,6 @@ export class AuditLogService {
   }
 
   private edgeOf(row: AuditLogRow): { cursor: string; node: AuditLog } {
-    return { cursor: encodeCursor(ORDERING, [row.performed_at, row.id]), node: this.em.map(AuditLog, row) };
+    return { cursor: encodeCursor(ORDERING, [row.performed_at, row.id]), node: auditLogFromRow(this.em, row) };
   }
 }

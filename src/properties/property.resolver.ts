@@ -68,20 +68,20 @@ export class PropertyResolver {
 
   @FieldResolver(() => User, { nullable: true })
   @Directive('@auth(requires: AGENT)')
-  async createdBy(@Root() property: Property): Promise<User | null> {
-    return await loadUser(property.createdBy);
+  async createdBy(@Root() property: Property, @Ctx() { em }: GraphQLContext): Promise<User | null> {
+    return await loadUser(em, property.createdBy);
   }
 
   @FieldResolver(() => User, { nullable: true })
   @Directive('@auth(requires: AGENT)')
-  async updatedBy(@Root() property: Property): Promise<User | null> {
-    return await loadUser(property.updatedBy);
+  async updatedBy(@Root() property: Property, @Ctx() { em }: GraphQLContext): Promise<User | null> {
+    return await loadUser(em, property.updatedBy);
   }
 
   @FieldResolver(() => User, { nullable: true })
   @Directive('@auth(requires: AGENT)')
-  async publishedBy(@Root() property: Property): Promise<User | null> {
-    return await loadUser(property.publishedBy);
+  async publishedBy(@Root() property: Property, @Ctx() { em }: GraphQLContext): Promise<User | null> {
+    return await loadUser(em, property.publishedBy);
   }
 
   @FieldResolver(() => AuditLogConnection, { nullable: true, description: "This property's audit entries, newest first." })

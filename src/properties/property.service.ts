@@ -1,6 +1,7 @@
-import { LockMode, type EntityDictionary, type Ref } from '@mikro-orm/core';
+import { LockMode, type Ref } from '@mikro-orm/core';
 import { raw, type EntityManager, type QBFilterQuery } from '@mikro-orm/postgresql';
 import { Property } from './property.entity.js';
+import { propertyFromRow, type PropertyRow } from './property.row.js';
 import { malformedPropertyId, notYourProperty, propertyNotFound } from './property.errors.js';
 import { assertMayChange, visibleTo } from './property.visibility.js';
 import { checkDescription, normalizeTitle } from './property.rules.js';
@@ -27,8 +28,6 @@ import { isUuid } from '../shared/ids.js';
 
 type SortColumn = 'created_at' | 'updated_at' | 'title';
 
-/** A row as PostgreSQL returns it: timestamps stay text, with their microseconds, for exact cursors. */
-type PropertyRow = EntityDictionary<Property> & { id: string } & Record<SortColumn, string>;
 
 /** Each ordering is served by its (column, id) index, walked forwards or backwards. */
 const SORTS: Record<PropertyOrderField, { column: SortColumn; property: 'createdAt' | 'updatedAt' | 'title'; keyCast: string; validKey: (key: string) => boolean }> = {
@@ -106,7 +105,7 @@ export class PropertyService {
       rows,
       first,
       afterGiven,
-      (row) => ({ cursor: encodeCursor(ordering, [row[sort.column], row.id]), node: this.em.map(Property, row) }),
+      (row) => ({ cursor: encodeCursor(ordering, [row[sort.column], row.id]), node: propertyFromRow(this.em, row) }),
       () => this.em.count(Property, where),
     );
   }

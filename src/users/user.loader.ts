@@ -1,12 +1,34 @@
-import type { Ref } from '@mikro-orm/core';
-import type { User } from './user.entity.js';
+import DataLoader from 'dataloader';
+import { Reference, wrap, type Ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { User } from './user.entity.js';
+
+// One loader per request: keyed by the request's EntityManager fork, gone with it.
+const loaders = new WeakMap<EntityManager, DataLoader<number, User | null>>();
+
+function loaderFor(em: EntityManager): DataLoader<number, User | null> {
+  let loader = loaders.get(em);
+  if (!loader) {
+    loader = new DataLoader(async (ids) => {
+      const users = await em.find(User, { id: { $in: [...ids] } });
+      const byId = new Map(users.map((user) => [user.id, user]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+    loaders.set(em, loader);
+  }
+  return loader;
+}
 
 /**
- * The user behind a relation, batched: MikroORM's dataloader gathers every reference loaded in
- * the same tick on the request's EntityManager into one `where id in (...)` query, and users
- * already in its identity map (the viewer, say) cost nothing. Null where the user was deleted.
+ * The user behind a relation, batched: every user asked for in the same tick comes from one
+ * `where id in (...)` query on the request's EntityManager, and a user already loaded (the viewer,
+ * say) costs nothing. Null where the user was deleted. A hand-made DataLoader rather than
+ * MikroORM's: that one re-imports its module on the first load of every EntityManager fork,
+ * which is one per request.
  */
-export async function loadUser(reference: Ref<User> | null): Promise<User | null> {
+export async function loadUser(em: EntityManager, reference: Ref<User> | null): Promise<User | null> {
   if (!reference) return null;
-  return await reference.load({ dataloader: true });
+  const user = Reference.unwrapReference(reference);
+  if (wrap(user).isInitialized()) return user;
+  return await loaderFor(em).load(user.id);
 }
