@@ -35,6 +35,8 @@ export interface ProfileSummary {
   idleMs: number;
   selfByFunction: Entry[];
   selfByPackage: Entry[];
+  /** Self time with Node internals and native frames charged to the nearest package above them (socket writes to `pg`, say). */
+  selfByCallingPackage: Entry[];
   /** Functions of the application (src/) with everything they call, the best map of where requests spend time. */
   inclusiveApp: Entry[];
   inclusiveByPackage: Entry[];
@@ -82,9 +84,19 @@ export function summarise(profile: CpuProfile): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const callingPackageOf = (id: number): string => {
+    const leaf = byId.get(id)!.callFrame;
+    if (leaf.functionName === '(garbage collector)' || leaf.functionName === '(program)') return leaf.functionName;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (frame.url && !frame.url.startsWith('node:')) return packageOf(frame);
+    }
+    return 'node:internal';
+  };
 
   const selfByFunction = new Map<string, number>();
   const selfByPackage = new Map<string, number>();
+  const selfByCallingPackage = new Map<string, number>();
   const inclusiveApp = new Map<string, number>();
   const inclusiveByPackage = new Map<string, number>();
   let totalMs = 0;
@@ -100,6 +112,7 @@ export function summarise(profile: CpuProfile): ProfileSummary {
     }
     add(selfByFunction, functionKey(node.callFrame), ms);
     add(selfByPackage, packageOf(node.callFrame), ms);
+    add(selfByCallingPackage, callingPackageOf(node.id), ms);
     // Each function or package counts once per sample, however deep its recursion.
     const seenFunctions = new Set<string>();
     const seenPackages = new Set<string>();
@@ -121,6 +134,7 @@ export function summarise(profile: CpuProfile): ProfileSummary {
   }
   const busyMs = totalMs - idleMs;
   return {
+    selfByCallingPackage: ranked(selfByCallingPackage, busyMs),
     totalMs,
     idleMs,
     selfByFunction: ranked(selfByFunction, busyMs),
@@ -148,6 +162,7 @@ export function printSummary(label: string, summary: ProfileSummary, top = 25): 
       `(${((busy / summary.totalMs) * 100).toFixed(0)}%); shares below are of CPU time`,
   );
   printEntries('self time by package', summary.selfByPackage, 15);
+  printEntries('self time by package, Node internals charged to the package that called them', summary.selfByCallingPackage, 15);
   printEntries('self time by function', summary.selfByFunction, top);
   printEntries('time including callees, by package', summary.inclusiveByPackage, 15);
   printEntries('time including callees, application functions (src/)', summary.inclusiveApp, 20);
