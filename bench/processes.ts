@@ -22,6 +22,17 @@ export interface BenchProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/**
+ * The Node flags of the production command (`start:prod` in package.json, e.g. a bound on V8's young
+ * generation), so that the bench runs the server exactly as production does and follows it when it changes.
+ */
+export async function productionNodeFlags(): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const command = manifest.scripts?.['start:prod'] ?? '';
+  const match = /\bnode\s+(.*?)\s*dist\/src\/main\.js/.exec(command);
+  return match?.[1]?.split(/\s+/).filter((flag) => flag.startsWith('--')) ?? [];
+}
+
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const probe = createServer();
@@ -140,7 +151,7 @@ export async function startBuiltServer(options: ServerProcessOptions): Promise<B
   const url = `http://127.0.0.1:${port}`;
   return await spawnProcess({
     name: 'server',
-    args: [...(options.nodeFlags ?? []), options.entry ?? 'dist/src/main.js'],
+    args: [...(await productionNodeFlags()), ...(options.nodeFlags ?? []), options.entry ?? 'dist/src/main.js'],
     env: {
       DATABASE_URL: options.databaseUrl,
       AUTH_JWT_SECRET: options.jwtSecret,

@@ -10,7 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { assertKnownFlags, boolFlag, intFlag, parseFlags } from './flags.js';
 import { BENCH_JWT_SECRET, assertLoopback, benchDatabaseUrl, databaseNameOf } from './bench-database.js';
 import { drive, type LoadOptions, type LoadResult } from './load.js';
-import { startBaselineServer, startBuiltServer, type BenchProcess } from './processes.js';
+import { productionNodeFlags, startBaselineServer, startBuiltServer, type BenchProcess } from './processes.js';
 import { benchAdminToken, buildServer, checkOnce, page200After, seededSizes, workloadInputs } from './setup.js';
 import { countStatements, statementProbes, type StatementCount } from './statements.js';
 import { WORKLOADS, type Workload, type WorkloadInputs } from './workloads.js';
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
   try {
     const entry = flags.get('server-entry');
     server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags, entry });
-    if (nodeFlags.length > 0) console.log(`server node flags: ${nodeFlags.join(' ')}`);
+    console.log(`server node flags: ${[...(await productionNodeFlags()), ...nodeFlags].join(' ') || '(none)'} (start:prod's, then --node-flags)`);
     if (entry) console.log(`server entry: ${entry}`);
     baseline = await startBaselineServer(databaseUrl);
     console.log(`server ${server.url} (pid ${server.pid}), baseline ${baseline.url} (pid ${baseline.pid})`);
