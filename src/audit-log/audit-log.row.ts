@@ -21,7 +21,8 @@ export interface AuditLogRow {
  * entry and change-tracking snapshot (of `changes` too) of a managed entity: entries are only read.
  */
 export function auditLogFromRow(em: EntityManager, row: AuditLogRow): AuditLog {
-  const entry = new AuditLog();
+  // Not `new AuditLog()`: its field initialisers would mint a uuid for every row, only to overwrite it.
+  const entry = Object.create(AuditLog.prototype) as AuditLog;
   entry.id = row.id;
   entry.entityType = row.entity_type;
   entry.entityId = row.entity_id;

@@ -25,7 +25,8 @@ function userReference(em: EntityManager, id: number | null): Ref<User> | null {
  * entry and change-tracking snapshot of a managed entity: a page is read, never flushed.
  */
 export function propertyFromRow(em: EntityManager, row: PropertyRow): Property {
-  const property = new Property();
+  // Not `new Property()`: its field initialisers would mint a uuid for every row, only to overwrite it.
+  const property = Object.create(Property.prototype) as Property;
   property.id = row.id;
   property.title = row.title;
   property.description = row.description;

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { Reference, wrap, type Ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from './user.entity.js';
+import { USER_COLUMNS, userFromRow, type UserRow } from './user.row.js';
 
 // One loader per request: keyed by the request's EntityManager fork, gone with it.
 const loaders = new WeakMap<EntityManager, DataLoader<number, User | null>>();
@@ -10,8 +11,12 @@ function loaderFor(em: EntityManager): DataLoader<number, User | null> {
   let loader = loaders.get(em);
   if (!loader) {
     loader = new DataLoader(async (ids) => {
-      const users = await em.find(User, { id: { $in: [...ids] } });
-      const byId = new Map(users.map((user) => [user.id, user]));
+      const rows = await em
+        .createQueryBuilder(User, 'u')
+        .select(USER_COLUMNS)
+        .where({ id: { $in: [...ids] } })
+        .execute<UserRow[]>('all', false);
+      const byId = new Map(rows.map((row) => [row.id, userFromRow(row)]));
       return ids.map((id) => byId.get(id) ?? null);
     });
     loaders.set(em, loader);
