@@ -46,4 +46,4 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Migrations run at start (the server applies pending ones before it serves). Node runs directly,
 # without npm or a shell in between, so SIGTERM reaches the server.
-CMD ["node", "--max-semi-space-size=16", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=192", "dist/src/main.js"]
