@@ -1,4 +1,6 @@
-import pg from 'pg';
+import { withClient } from '../src/db/pg-client.js';
+
+export { withClient };
 
 export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/bestays_bench';
 
@@ -27,15 +29,6 @@ export function maintenanceUrlOf(url: string): string {
   return maintenance.toString();
 }
 
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A bench needs only loopback: refusing anything else keeps a typo from loading a shared server. */
 export function assertLoopback(url: string): void {

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { withClient } from './pg-client.js';
 import type { Logger } from '../logger.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 
@@ -34,17 +34,9 @@ export async function openDatabase(
   return { url: server.url(EMBEDDED_DATABASE_NAME), stop: () => server.stop() };
 }
 
-export async function ensureDatabase(maintenanceUrl: string, name: string, template?: string): Promise<void> {
-  const client = new pg.Client({ connectionString: maintenanceUrl });
-  await client.connect();
-  try {
+export async function ensureDatabase(maintenanceUrl: string, name: string): Promise<void> {
+  await withClient(maintenanceUrl, async (client) => {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (!rowCount) {
-      const quoted = client.escapeIdentifier(name);
-      const from = template ? ` template ${client.escapeIdentifier(template)}` : '';
-      await client.query(`create database ${quoted}${from}`);
-    }
-  } finally {
-    await client.end();
-  }
+    if (!rowCount) await client.query(`create database ${client.escapeIdentifier(name)}`);
+  });
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createOrm, migrateUp } from '../../src/db/orm.js';
+import { withClient } from '../../src/db/pg-client.js';
+
+export { withClient };
 
 export function databaseUrl(maintenanceUrl: string, database: string): string {
   const url = new URL(maintenanceUrl);
@@ -12,15 +14,6 @@ export function uniqueDatabaseName(prefix: string): string {
   return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 export async function createDatabase(maintenanceUrl: string, name: string, template?: string): Promise<string> {
   await withClient(maintenanceUrl, async (client) => {
