@@ -39,11 +39,13 @@ export async function createApp({ orm, config, logger }: AppDependencies): Promi
   app.use(healthRoutes(orm));
   const metrics = createMetrics(orm);
   app.use(metricsRoute(metrics.registry));
-  app.use(auditExportRoute({ orm, verifyToken: createTokenVerifier(config.auth), logger }));
+  // One verifier, so the GraphQL endpoint and the export share one cache of the remote key set.
+  const verifyToken = createTokenVerifier(config.auth);
+  app.use(auditExportRoute({ orm, verifyToken, logger }));
   const { router, apollo }: { router: express.Router; apollo: ApolloServer<GraphQLContext> } = await graphqlRoute({
     orm,
     schema: await buildExecutableSchema(),
-    verifyToken: createTokenVerifier(config.auth),
+    verifyToken,
     logger,
     introspection: config.introspection,
     plugins: [metrics.graphqlPlugin],

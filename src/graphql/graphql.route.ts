@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { TokenVerifier } from '../auth/token.js';
 import { resolveViewer } from '../auth/identity.js';
 import { invalidToken } from '../auth/auth.errors.js';
+import { bearerToken } from '../auth/bearer.js';
 import { runAsActor } from '../audit-log/actor.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { User } from '../users/user.entity.js';
@@ -33,12 +34,6 @@ interface RequestIdentity {
 }
 
 const BODY_LIMIT = '1mb';
-
-function bearerToken(header: string | undefined): string | undefined | null {
-  if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1]! : null;
-}
 
 function sendError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code } }] });

@@ -12,6 +12,7 @@ import { Role } from '../users/role.js';
 import { requestOrigin } from './request-origin.js';
 import { ExportParameterError, exportFilterOf } from './audit-export.params.js';
 import { CONTENT_TYPES, CSV_HEADER, csvLine, exportedEntry, ndjsonLine, type ExportFormat } from './audit-export.format.js';
+import { bearerToken } from '../auth/bearer.js';
 
 export interface AuditExportOptions {
   orm: Orm;
@@ -29,12 +30,6 @@ const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'
 
 function sendError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).json({ errors: [{ message, extensions: { code, ...extra } }] });
-}
-
-/** The token of `Authorization: Bearer <token>`; null for any other form of the header. */
-function bearerToken(header: string | undefined): string | undefined | null {
-  if (header === undefined) return undefined;
-  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
 }
 
 /** The encoded export, batched; pulled by the response stream, so no row is read before the client can take it. */
