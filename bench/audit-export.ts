@@ -11,10 +11,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { withClient } from '../src/db/pg-client.js';
+import { freePort } from '../src/shared/free-port.js';
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROWS = Number(process.env.BENCH_EXPORT_ROWS ?? 1_000_000);
@@ -29,16 +29,6 @@ function databaseUrl(name: string): string {
 }
 
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** kB figures of /proc/<pid>/status: VmRSS now, VmHWM the peak since the last reset. */
 async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../src/shared/free-port.js';
+
+export { freePort };
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
 /** The project's own Node 24 (the `node` devDependency), as production runs the built server. */
@@ -33,17 +35,6 @@ export async function productionNodeFlags(): Promise<string[]> {
   return match?.[1]?.split(/\s+/).filter((flag) => flag.startsWith('--')) ?? [];
 }
 
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
