@@ -14,7 +14,7 @@ export interface RequestOrigin {
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function usableEmail(email: string | undefined): string | undefined {
-  const trimmed = email?.trim().toLowerCase();
+  const trimmed = email?.trim();
   return trimmed && trimmed.length <= 255 && EMAIL_PATTERN.test(trimmed) ? trimmed : undefined;
 }
 

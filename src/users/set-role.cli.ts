@@ -56,7 +56,9 @@ interface RoleChange {
 /** Sets the role of the user named by email or Clerk id, as the system user; no change writes nothing. */
 async function setRole(orm: Orm, identifier: string, role: Role): Promise<RoleChange> {
   return await runAsSystem(orm, async (em) => {
-    const matches = await em.find(User, { $or: [{ email: identifier.toLowerCase() }, { clerkUserId: identifier }] });
+    // Emails are kept as the token gave them; an operator may type one in any case. % and _ are literal.
+    const emailPattern = identifier.replace(/[\\%_]/g, '\\$&');
+    const matches = await em.find(User, { $or: [{ email: { $ilike: emailPattern } }, { clerkUserId: identifier }] });
     if (matches.length === 0) throw new SetRoleError(`no user has the email or Clerk user id "${identifier}"`, 1);
     if (matches.length > 1) {
       throw new SetRoleError(`"${identifier}" names two users (one by email, one by Clerk user id): use the other identifier`, 1);

@@ -5,6 +5,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { signIn, type SignedInUser } from '../support/users.js';
 import { createDatabase, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases.js';
 import { Role } from '../../src/users/role.js';
+import { signToken } from '../support/tokens.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -60,6 +61,16 @@ describe('npm run users:set-role', () => {
     expect(await roleAudits(user)).toEqual([
       { action: 'update', performed_by: systemUserId, changes: { role: { old: 'USER', new: 'ADMIN' } }, ip_address: null },
     ]);
+  });
+
+  it('finds the user by email in any case, with _ and % taken literally', async () => {
+    const token = await signToken('mixed_case_person', { email: 'Mixed_Case.Person@Example.com' });
+    const me = await server.gql<{ me: { id: string } }>('{ me { id } }', { token });
+    const user = { id: me.data!.me.id } as SignedInUser;
+    expect((await setRole(server.databaseUrl, 'mixed%case.person@example.com', 'agent')).code).toBe(1);
+    const result = await setRole(server.databaseUrl, 'MIXED_CASE.PERSON@EXAMPLE.COM', 'agent');
+    expect(result.code).toBe(0);
+    expect(await roleOf(user)).toBe('agent');
   });
 
   it('grants a role by Clerk user id', async () => {

@@ -17,11 +17,11 @@ describe('me', () => {
     expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('creates the user with role USER on the first valid token and returns it', async () => {
+  it('creates the user with role USER and the email claim as given on the first valid token', async () => {
     const token = await signToken('user_first_signin', { email: 'First@Example.com' });
     const response = await server.gql('{ me { id role email clerkUserId } }', { token });
     expect(response.errors).toBeUndefined();
-    expect(response.data?.me).toMatchObject({ role: 'USER', email: 'first@example.com', clerkUserId: 'user_first_signin' });
+    expect(response.data?.me).toMatchObject({ role: 'USER', email: 'First@Example.com', clerkUserId: 'user_first_signin' });
     const rows = await server.sql('select id, role from users where clerk_user_id = $1', ['user_first_signin']);
     expect(rows).toHaveLength(1);
     expect(String(rows[0]!.id)).toBe(response.data?.me.id);
