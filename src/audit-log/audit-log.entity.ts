@@ -84,7 +84,10 @@ export class AuditLog {
   @Column({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()', comment: 'When the change was flushed' })
   performedAt: Date = new Date();
 
-  @Field(() => JSONObjectResolver, { nullable: true })
+  @Field(() => JSONObjectResolver, {
+    nullable: true,
+    description: 'Field name (as in this schema) -> { "old": value, "new": value }; see the contract\'s README.',
+  })
   @Column({ type: 'json', nullable: true, comment: 'Field name -> {"old": value, "new": value}' })
   changes: AuditChanges | null = null;
 
