@@ -30,21 +30,6 @@ export function contractCodeOf(code: DomainErrorCode): ContractErrorCode {
   }
 }
 
-const HTTP_STATUS: Partial<Record<ContractErrorCode, number>> = { UNAUTHENTICATED: 401 };
-
-/** A domain error as a client sees it. */
-export function toGraphQLError(error: DomainError, withHttpStatus = false): GraphQLError {
-  const code = contractCodeOf(error.code);
-  const status = HTTP_STATUS[code];
-  return new GraphQLError(error.message, {
-    extensions: {
-      code,
-      ...(error.details ?? {}),
-      ...(withHttpStatus && status ? { http: { status } } : {}),
-    },
-  });
-}
-
 /** Codes that Apollo Server and graphql-js assign themselves and whose messages are safe. */
 const SAFE_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
@@ -87,8 +72,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const base = { locations: formatted.locations, path: formatted.path };
   const domainError = domainErrorIn(error);
   if (domainError) {
-    const mapped = toGraphQLError(domainError);
-    return { ...base, message: mapped.message, extensions: { code: mapped.extensions.code, ...(domainError.details ?? {}) } };
+    return {
+      ...base,
+      message: domainError.message,
+      extensions: { code: contractCodeOf(domainError.code), ...(domainError.details ?? {}) },
+    };
   }
   if (!isUnexpected(error, formatted.extensions?.code)) {
     const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
