@@ -77,10 +77,11 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
   async function identify(req: Request, res: Response, next: NextFunction): Promise<void> {
     const em = orm.em.fork();
     const token = bearerToken(req.get('authorization'));
+    const origin = requestOrigin(req);
     let viewer: User | null = null;
     try {
       if (token === null) throw invalidToken('the Authorization header must be "Bearer <token>"');
-      if (token !== undefined) viewer = await resolveViewer(em, await verifyToken(token), requestOrigin(req));
+      if (token !== undefined) viewer = await resolveViewer(em, await verifyToken(token), origin);
     } catch (error) {
       if (error instanceof DomainError) {
         sendError(res, 401, contractCodeOf(error.code), error.message);
@@ -96,7 +97,7 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
       next();
       return;
     }
-    runAsActor({ performerId: viewer.id, ...requestOrigin(req) }, next);
+    runAsActor({ performerId: viewer.id, ...origin }, next);
   }
 
   const router = Router();
