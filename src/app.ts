@@ -4,6 +4,11 @@ import type { AppConfig } from './config.js';
 import type { Orm } from './db/orm.js';
 import type { Logger } from './logger.js';
 import { createTokenVerifier } from './auth/token.js';
+import { cachingVerifier } from './auth/token-cache.js';
+import { ViewerCache } from './auth/viewer-cache.js';
+import { Viewers } from './auth/viewers.js';
+import type { DatabaseNotifications } from './db/notifications.js';
+import { SqlReader } from './db/sql-reader.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { graphqlRoute } from './graphql/graphql.route.js';
 import type { GraphQLContext } from './graphql/context.js';
@@ -19,6 +24,8 @@ export interface AppDependencies {
   orm: Orm;
   config: AppConfig;
   logger: Logger;
+  /** The process's listening connection; without one, viewers are read from the database on every request. */
+  notifications?: DatabaseNotifications;
 }
 
 export interface App {
@@ -28,7 +35,7 @@ export interface App {
 }
 
 /** Wires everything in one place: tests build the same server with it. */
-export async function createApp({ orm, config, logger }: AppDependencies): Promise<App> {
+export async function createApp({ orm, config, logger, notifications }: AppDependencies): Promise<App> {
   const app = express();
   app.disable('x-powered-by');
   // GraphQL answers are never revalidated: hashing every body for an ETag is wasted work.
@@ -40,10 +47,14 @@ export async function createApp({ orm, config, logger }: AppDependencies): Promi
   const metrics = createMetrics(orm);
   app.use(metricsRoute(metrics.registry));
   // One verifier, so the GraphQL endpoint and the export share one cache of the remote key set.
-  const verifyToken = createTokenVerifier(config.auth);
+  const verifyToken = cachingVerifier(createTokenVerifier(config.auth));
+  const sql = new SqlReader(await orm.em.getConnection().getNativeClient());
+  const viewers = new Viewers(orm, sql, notifications ? new ViewerCache(notifications) : undefined);
   app.use(auditExportRoute({ orm, verifyToken, logger }));
   const { router, apollo }: { router: express.Router; apollo: ApolloServer<GraphQLContext> } = await graphqlRoute({
     orm,
+    sql,
+    viewers,
     schema: await buildExecutableSchema(),
     verifyToken,
     logger,

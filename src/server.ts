@@ -5,6 +5,8 @@ import type { Logger } from './logger.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { createOrm, migrateUp, type Orm } from './db/orm.js';
 import { createApp, type App } from './app.js';
+import { DatabaseNotifications } from './db/notifications.js';
+import { USER_CHANGES_CHANNEL } from './users/user.entity.js';
 
 export interface RunningServer {
   url: string;
@@ -45,6 +47,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
   const database: DatabaseHandle = await openDatabase(config, logger);
   let orm: Orm | undefined;
   let app: App | undefined;
+  let notifications: DatabaseNotifications | undefined;
   try {
     orm = await createOrm({
       clientUrl: database.url,
@@ -53,7 +56,9 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     });
     const applied = await migrateUp(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
-    app = await createApp({ orm, config, logger });
+    notifications = new DatabaseNotifications({ url: database.url, channels: [USER_CHANGES_CHANNEL], logger });
+    await notifications.start();
+    app = await createApp({ orm, config, logger, notifications });
     const httpServer = createServer(app.express);
     httpServer.keepAliveTimeout = 5_000;
     const address = await listen(httpServer, config.port, config.host);
@@ -61,6 +66,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     const url = `http://${host}:${address.port}`;
     const readyOrm = orm;
     const readyApp = app;
+    const readyNotifications = notifications;
     let closing: Promise<void> | undefined;
     return {
       url,
@@ -72,6 +78,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
           logger.debug('http server closed');
           await readyApp.stop();
           logger.debug('graphql stopped');
+          await readyNotifications.close();
           await readyOrm.close();
           logger.debug('database pool closed');
           await database.stop();
@@ -80,6 +87,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     };
   } catch (error) {
     await app?.stop().catch(() => undefined);
+    await notifications?.close();
     await orm?.close().catch(() => undefined);
     await database.stop().catch(() => undefined);
     throw error;

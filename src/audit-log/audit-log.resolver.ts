@@ -1,10 +1,13 @@
-import { Arg, Ctx, Directive, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { AuditLog } from './audit-log.entity.js';
 import { AuditLogFilter } from './audit-log.inputs.js';
 import { AuditLogConnection } from './audit-log.connection.js';
-import { AuditLogService } from './audit-log.service.js';
+import { AuditLogReader } from './audit-log.reader.js';
+import { joinedPerformerOf, performerIdOf, type AuditLogRecord } from './audit-log.record.js';
 import { User } from '../users/user.entity.js';
 import { loadUser } from '../users/user.loader.js';
+import { selectedNodeFields } from '../graphql/lookahead.js';
 import type { GraphQLContext } from '../graphql/context.js';
 
 @Resolver(() => AuditLog)
@@ -15,13 +18,16 @@ export class AuditLogResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('filter', () => AuditLogFilter, { nullable: true }) filter: AuditLogFilter | null,
-    @Ctx() { em }: GraphQLContext,
+    @Ctx() { sql }: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<AuditLogConnection> {
-    return new AuditLogConnection(await new AuditLogService(em).list({ first, after, filter }));
+    const withPerformer = selectedNodeFields(info).has('performedBy');
+    return new AuditLogConnection(await new AuditLogReader(sql).list({ first, after, filter }, withPerformer));
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Null where the actor was deleted since.' })
-  async performedBy(@Root() entry: AuditLog, @Ctx() { em }: GraphQLContext): Promise<User | null> {
-    return await loadUser(em, entry.performedBy);
+  performedBy(@Root() entry: AuditLog | AuditLogRecord, @Ctx() context: GraphQLContext): User | null | Promise<User | null> {
+    const joined = joinedPerformerOf(entry);
+    return joined !== undefined ? joined : loadUser(context, performerIdOf(entry));
   }
 }

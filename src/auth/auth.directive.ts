@@ -5,12 +5,15 @@ import {
   GraphQLDirective,
   GraphQLNonNull,
   GraphQLSchema,
+  isObjectType,
   type GraphQLEnumType,
+  type GraphQLField,
   type GraphQLFieldConfig,
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { Role, roleAtLeast } from '../users/role.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import type { User } from '../users/user.entity.js';
 import { roleTooLow, signInRequired } from './auth.errors.js';
 import { ownerIdOf } from './ownership.js';
 
@@ -48,11 +51,36 @@ export function checkRule(rule: AuthRule, parentTypeName: string, source: unknow
   throw roleTooLow(rule.requires);
 }
 
-function rulesFor(schema: GraphQLSchema, typeName: string, field: GraphQLFieldConfig<unknown, unknown>): AuthRule[] {
+function rulesFor(
+  schema: GraphQLSchema,
+  typeName: string,
+  field: GraphQLFieldConfig<unknown, unknown> | GraphQLField<unknown, unknown>,
+): AuthRule[] {
   const type = schema.getType(typeName);
   const typeRules = type ? ((getDirective(schema, type, AUTH_DIRECTIVE) ?? []) as AuthRule[]) : [];
   const fieldRules = (getDirective(schema, field, AUTH_DIRECTIVE) ?? []) as AuthRule[];
   return [...typeRules, ...fieldRules];
+}
+
+const fieldRules = new WeakMap<GraphQLSchema, Map<string, AuthRule[]>>();
+
+/**
+ * Whether a viewer's role could pass the @auth rules of `typeName.fieldName`: a reader asks before
+ * it joins in data for that field, so that a field the viewer will be refused costs no SQL. A rule
+ * with `orOwner` counts as passable, since ownership is decided per object when the field resolves.
+ */
+export function roleMayPass(schema: GraphQLSchema, typeName: string, fieldName: string, viewer: User | null): boolean {
+  let rules = fieldRules.get(schema);
+  if (!rules) fieldRules.set(schema, (rules = new Map()));
+  const key = `${typeName}.${fieldName}`;
+  let found = rules.get(key);
+  if (!found) {
+    const type = schema.getType(typeName);
+    const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+    found = field ? rulesFor(schema, typeName, field) : [];
+    rules.set(key, found);
+  }
+  return found.every((rule) => viewer !== null && (rule.orOwner || roleAtLeast(viewer.role, rule.requires)));
 }
 
 /**

@@ -12,6 +12,8 @@ import { invalidToken } from './auth.errors.js';
 export interface VerifiedToken {
   subject: string;
   email?: string;
+  /** The `exp` claim, in seconds since the epoch. */
+  expiresAt?: number;
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
@@ -43,7 +45,7 @@ function describe(error: unknown): string {
 function claimsOf(payload: JWTPayload): VerifiedToken {
   if (typeof payload.sub !== 'string' || payload.sub.trim() === '') throw invalidToken('it has no subject');
   const email = typeof payload.email === 'string' ? payload.email : undefined;
-  return { subject: payload.sub, email };
+  return { subject: payload.sub, email, expiresAt: payload.exp };
 }
 
 /**

@@ -2,7 +2,9 @@ import { DataloaderType } from '@mikro-orm/core';
 import { defineConfig } from '@mikro-orm/postgresql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import type { Pool } from 'pg';
 import { releaseDroppedConnections } from './pool-guard.js';
+import { observeStatements } from './statement-observer.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { User } from '../users/user.entity.js';
@@ -21,7 +23,7 @@ export interface OrmOptionsInput {
   statementTimeoutMs?: number;
   poolMax?: number;
   debug?: boolean;
-  /** Sees every SQL statement (tests count statements per request with it). */
+  /** Sees every SQL statement sent on the pool (tests and the bench count statements per request with it). */
   observeQuery?: (sql: string) => void;
   /** false builds the ORM without the audit hook: only for measuring its cost (bench/audit-overhead.ts). */
   audit?: boolean;
@@ -42,7 +44,10 @@ export function ormOptions(input: OrmOptionsInput) {
       connectionTimeoutMillis: 5_000,
       ...(input.statementTimeoutMs ? { statement_timeout: input.statementTimeoutMs } : {}),
       application_name: 'bestays-api',
-      onPoolCreated: releaseDroppedConnections,
+      onPoolCreated: (pool: Pool) => {
+        releaseDroppedConnections(pool);
+        if (input.observeQuery) observeStatements(pool, input.observeQuery);
+      },
     },
     migrations: {
       path: join(codeRoot, 'migrations'),
@@ -58,13 +63,5 @@ export function ormOptions(input: OrmOptionsInput) {
       silent: true,
     },
     subscribers: input.audit === false ? [] : [new AuditLogSubscriber()],
-    ...(input.observeQuery
-      ? {
-          onQuery: (sql: string) => {
-            input.observeQuery!(sql);
-            return sql;
-          },
-        }
-      : {}),
   });
 }

@@ -3,34 +3,31 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { GraphQLSchema } from 'graphql';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.js';
+import type { SqlReader } from '../db/sql-reader.js';
 import type { Logger } from '../logger.js';
 import type { TokenVerifier } from '../auth/token.js';
-import { resolveViewer } from '../auth/identity.js';
+import type { Viewers } from '../auth/viewers.js';
 import { invalidToken } from '../auth/auth.errors.js';
 import { bearerToken } from '../auth/bearer.js';
 import { runAsActor } from '../audit-log/actor.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { User } from '../users/user.entity.js';
 import { requestOrigin } from '../http/request-origin.js';
-import type { GraphQLContext } from './context.js';
+import { createContext, type GraphQLContext } from './context.js';
 import { contractCodeOf, errorLogPlugin, formatError } from './errors.js';
 import { documentLimits } from './limits.js';
 import { refuseNulCharacters } from './nul-characters.js';
 
 export interface GraphQLRouteOptions {
   orm: Orm;
+  sql: SqlReader;
+  viewers: Viewers;
   schema: GraphQLSchema;
   verifyToken: TokenVerifier;
   logger: Logger;
   introspection: boolean;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
-}
-
-interface RequestIdentity {
-  em: EntityManager;
-  viewer: User | null;
 }
 
 const BODY_LIMIT = '1mb';
@@ -40,7 +37,7 @@ function sendError(res: Response, status: number, code: string, message: string)
 }
 
 export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ router: Router; apollo: ApolloServer<GraphQLContext> }> {
-  const { orm, schema, verifyToken, logger } = options;
+  const { orm, sql, viewers, schema, verifyToken, logger } = options;
   const limits = documentLimits({ introspection: options.introspection });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -75,13 +72,12 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
 
   /** Verifies the token and finds the viewer before Apollo runs, so that the actor is in scope for the whole request. */
   async function identify(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const em = orm.em.fork();
     const token = bearerToken(req.get('authorization'));
     const origin = requestOrigin(req);
     let viewer: User | null = null;
     try {
       if (token === null) throw invalidToken('the Authorization header must be "Bearer <token>"');
-      if (token !== undefined) viewer = await resolveViewer(em, await verifyToken(token), origin);
+      if (token !== undefined) viewer = await viewers.viewerFor(await verifyToken(token), origin);
     } catch (error) {
       if (error instanceof DomainError) {
         sendError(res, 401, contractCodeOf(error.code), error.message);
@@ -91,8 +87,7 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
       sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       return;
     }
-    const identity: RequestIdentity = { em, viewer };
-    res.locals.identity = identity;
+    res.locals.viewer = viewer;
     if (!viewer) {
       next();
       return;
@@ -107,13 +102,10 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
     identify,
     expressMiddleware(apollo, {
       context: async ({ res }) => {
-        const identity = res.locals.identity as RequestIdentity;
-        const context: GraphQLContext = {
-          em: identity.em,
-          viewer: identity.viewer,
-          requestId: String(res.locals.requestId),
-          logger,
-        };
+        const context = createContext(
+          { sql, viewer: res.locals.viewer as User | null, requestId: String(res.locals.requestId), logger },
+          () => orm.em.fork(),
+        );
         res.locals.graphqlContext = context;
         return context;
       },

@@ -127,8 +127,11 @@ export interface Connection<Node> {
   totalCount(): Promise<number>;
 }
 
-/** The Relay connection and edge types for one node type, named `<Name>Connection` and `<Name>Edge`. */
-export function connectionType<Node extends object>(name: string, nodeType: ClassType<Node>): new (page: Page<Node>) => Connection<Node> {
+/**
+ * The Relay connection and edge types for one node type, named `<Name>Connection` and `<Name>Edge`.
+ * `Node` is what the page holds: the GraphQL type's class, or the plain records a reader returns for it.
+ */
+export function connectionType<Node extends object>(name: string, nodeType: ClassType<object>): new (page: Page<Node>) => Connection<Node> {
   @ObjectType(`${name}Edge`)
   class EdgeType implements Edge<Node> {
     @Field(() => String)

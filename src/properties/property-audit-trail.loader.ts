@@ -1,31 +1,32 @@
 import DataLoader from 'dataloader';
-import type { AuditLog } from '../audit-log/audit-log.entity.js';
-import { AuditLogService, type PageArgs } from '../audit-log/audit-log.service.js';
+import { AuditLogReader, type PageArgs } from '../audit-log/audit-log.reader.js';
+import type { AuditLogRecord } from '../audit-log/audit-log.record.js';
 import type { Page } from '../graphql/pagination.js';
 import type { GraphQLContext } from '../graphql/context.js';
 
 /**
  * `auditTrail` under a list of properties would otherwise cost one query per property (and one
- * COUNT per property for `totalCount`); MikroORM's dataloader batches relations, not these pages.
+ * COUNT per property for `totalCount`): the trails asked with the same arguments come from one
+ * statement, with their actors joined in where selected.
  */
 class AuditTrailLoaders {
-  private readonly pagesByArgs = new Map<string, DataLoader<string, Page<AuditLog>>>();
+  private readonly pagesByArgs = new Map<string, DataLoader<string, Page<AuditLogRecord>>>();
   private readonly counts: DataLoader<string, number>;
 
-  constructor(private readonly service: AuditLogService) {
+  constructor(private readonly reader: AuditLogReader) {
     this.counts = new DataLoader(async (ids) => {
-      const counts = await service.trailCounts(ids);
+      const counts = await reader.trailCounts(ids);
       return ids.map((id) => counts.get(id) ?? 0);
     });
   }
 
-  /** Properties asked with the same `first` and `after` share one statement. */
-  page(propertyId: string, args: PageArgs): Promise<Page<AuditLog>> {
-    const key = JSON.stringify([args.first ?? null, args.after ?? null]);
+  /** Properties asked with the same `first`, `after` and actor selection share one statement. */
+  page(propertyId: string, args: PageArgs, withPerformer: boolean): Promise<Page<AuditLogRecord>> {
+    const key = JSON.stringify([args.first ?? null, args.after ?? null, withPerformer]);
     let loader = this.pagesByArgs.get(key);
     if (!loader) {
       loader = new DataLoader(async (ids) => {
-        const pages = await this.service.trails(ids, args, (id) => this.counts.load(id));
+        const pages = await this.reader.trails(ids, args, withPerformer, (id) => this.counts.load(id));
         return ids.map((id) => pages.get(id)!);
       });
       this.pagesByArgs.set(key, loader);
@@ -37,11 +38,16 @@ class AuditTrailLoaders {
 // One set per request: keyed by the request's context object, gone with it.
 const perRequest = new WeakMap<GraphQLContext, AuditTrailLoaders>();
 
-export function auditTrailPage(context: GraphQLContext, propertyId: string, args: PageArgs): Promise<Page<AuditLog>> {
+export function auditTrailPage(
+  context: GraphQLContext,
+  propertyId: string,
+  args: PageArgs,
+  withPerformer: boolean,
+): Promise<Page<AuditLogRecord>> {
   let loaders = perRequest.get(context);
   if (!loaders) {
-    loaders = new AuditTrailLoaders(new AuditLogService(context.em));
+    loaders = new AuditTrailLoaders(new AuditLogReader(context.sql));
     perRequest.set(context, loaders);
   }
-  return loaders.page(propertyId, args);
+  return loaders.page(propertyId, args, withPerformer);
 }

@@ -1,19 +1,34 @@
-import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { Property } from './property.entity.js';
 import { PropertyService } from './property.service.js';
+import { PropertyReader } from './property.reader.js';
+import { actorIdOf, joinedActorOf, type PropertyActor, type PropertyRecord } from './property.record.js';
+import { actorJoins } from './property.joins.js';
 import { PropertyConnection } from './property.connection.js';
 import { CreatePropertyInput, PropertyFilter, PropertyOrder, UpdatePropertyInput } from './property.inputs.js';
 import { auditTrailPage } from './property-audit-trail.loader.js';
 import { AuditLogConnection } from '../audit-log/audit-log.connection.js';
 import { User } from '../users/user.entity.js';
 import { loadUser } from '../users/user.loader.js';
+import { selectedFields, selectedNodeFields } from '../graphql/lookahead.js';
 import type { GraphQLContext } from '../graphql/context.js';
+
+/** The user of a relation: joined in by the reader where the request selected it, else loaded in a batch. */
+function actorOf(property: Property | PropertyRecord, actor: PropertyActor, context: GraphQLContext): User | null | Promise<User | null> {
+  const joined = joinedActorOf(property, actor);
+  return joined !== undefined ? joined : loadUser(context, actorIdOf(property, actor));
+}
 
 @Resolver(() => Property)
 export class PropertyResolver {
   @Query(() => Property, { nullable: true, description: 'Null where no such property is visible to the caller.' })
-  async property(@Arg('id', () => ID) id: string, @Ctx() { em, viewer }: GraphQLContext): Promise<Property | null> {
-    return await new PropertyService(em, viewer).findVisible(id);
+  async property(
+    @Arg('id', () => ID) id: string,
+    @Ctx() { sql, viewer }: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<PropertyRecord | null> {
+    return await new PropertyReader(sql, viewer).findVisible(id, actorJoins(info, viewer, selectedFields(info)));
   }
 
   @Query(() => PropertyConnection, {
@@ -24,9 +39,11 @@ export class PropertyResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('filter', () => PropertyFilter, { nullable: true }) filter: PropertyFilter | null,
     @Arg('orderBy', () => PropertyOrder, { nullable: true }) orderBy: PropertyOrder | null,
-    @Ctx() { em, viewer }: GraphQLContext,
+    @Ctx() { sql, viewer }: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<PropertyConnection> {
-    return new PropertyConnection(await new PropertyService(em, viewer).list({ first, after, filter, orderBy }));
+    const joins = actorJoins(info, viewer, selectedNodeFields(info));
+    return new PropertyConnection(await new PropertyReader(sql, viewer).list({ first, after, filter, orderBy }, joins));
   }
 
   @Mutation(() => Property)
@@ -68,30 +85,32 @@ export class PropertyResolver {
 
   @FieldResolver(() => User, { nullable: true })
   @Directive('@auth(requires: AGENT)')
-  async createdBy(@Root() property: Property, @Ctx() { em }: GraphQLContext): Promise<User | null> {
-    return await loadUser(em, property.createdBy);
+  createdBy(@Root() property: Property | PropertyRecord, @Ctx() context: GraphQLContext): User | null | Promise<User | null> {
+    return actorOf(property, 'createdBy', context);
   }
 
   @FieldResolver(() => User, { nullable: true })
   @Directive('@auth(requires: AGENT)')
-  async updatedBy(@Root() property: Property, @Ctx() { em }: GraphQLContext): Promise<User | null> {
-    return await loadUser(em, property.updatedBy);
+  updatedBy(@Root() property: Property | PropertyRecord, @Ctx() context: GraphQLContext): User | null | Promise<User | null> {
+    return actorOf(property, 'updatedBy', context);
   }
 
   @FieldResolver(() => User, { nullable: true })
   @Directive('@auth(requires: AGENT)')
-  async publishedBy(@Root() property: Property, @Ctx() { em }: GraphQLContext): Promise<User | null> {
-    return await loadUser(em, property.publishedBy);
+  publishedBy(@Root() property: Property | PropertyRecord, @Ctx() context: GraphQLContext): User | null | Promise<User | null> {
+    return actorOf(property, 'publishedBy', context);
   }
 
   @FieldResolver(() => AuditLogConnection, { nullable: true, description: "This property's audit entries, newest first." })
   @Directive('@auth(requires: ADMIN, orOwner: true)')
   async auditTrail(
-    @Root() property: Property,
+    @Root() property: Property | PropertyRecord,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() context: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<AuditLogConnection> {
-    return new AuditLogConnection(await auditTrailPage(context, property.id, { first, after }));
+    const withPerformer = selectedNodeFields(info).has('performedBy');
+    return new AuditLogConnection(await auditTrailPage(context, property.id, { first, after }, withPerformer));
   }
 }

@@ -1,114 +1,18 @@
 import { LockMode, type Ref } from '@mikro-orm/core';
-import { raw, type EntityManager, type QBFilterQuery } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Property } from './property.entity.js';
-import { propertyFromRow, type PropertyRow } from './property.row.js';
-import { malformedPropertyId, notYourProperty, propertyNotFound } from './property.errors.js';
-import { assertMayChange, visibleTo } from './property.visibility.js';
+import { notYourProperty, propertyNotFound } from './property.errors.js';
+import { assertMayChange } from './property.visibility.js';
+import { propertyIdOf } from './property.reader.js';
 import { checkDescription, normalizeTitle } from './property.rules.js';
-import {
-  PropertyOrderField,
-  type CreatePropertyInput,
-  type PropertyFilter,
-  type PropertyOrder,
-  type UpdatePropertyInput,
-} from './property.inputs.js';
+import type { CreatePropertyInput, UpdatePropertyInput } from './property.inputs.js';
 import { User } from '../users/user.entity.js';
-import { userIdOf } from '../users/user.service.js';
-import {
-  SortDirection,
-  cursorString,
-  decodeCursor,
-  encodeCursor,
-  isPgInstant,
-  pageOf,
-  pageSize,
-  type Page,
-} from '../graphql/pagination.js';
-import { isUuid } from '../shared/ids.js';
-
-type SortColumn = 'created_at' | 'updated_at' | 'title';
-
-
-/** Each ordering is served by its (column, id) index, walked forwards or backwards. */
-const SORTS: Record<PropertyOrderField, { column: SortColumn; property: 'createdAt' | 'updatedAt' | 'title'; keyCast: string; validKey: (key: string) => boolean }> = {
-  [PropertyOrderField.CREATED_AT]: { column: 'created_at', property: 'createdAt', keyCast: 'timestamptz', validKey: isPgInstant },
-  [PropertyOrderField.UPDATED_AT]: { column: 'updated_at', property: 'updatedAt', keyCast: 'timestamptz', validKey: isPgInstant },
-  [PropertyOrderField.TITLE]: { column: 'title', property: 'title', keyCast: 'text', validKey: (key) => key.length <= 255 },
-};
-
-export interface PropertyListArgs {
-  first?: number | null;
-  after?: string | null;
-  filter?: PropertyFilter | null;
-  orderBy?: PropertyOrder | null;
-}
-
-function propertyIdOf(id: string): string {
-  if (!isUuid(id)) throw malformedPropertyId();
-  return id.toLowerCase();
-}
-
-/** `%` and `_` in a search are literal characters, not wildcards. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
-}
-
-function filterWhere(filter: PropertyFilter | null | undefined): QBFilterQuery<Property>[] {
-  const conditions: QBFilterQuery<Property>[] = [];
-  if (filter?.isPublished != null) conditions.push({ isPublished: filter.isPublished });
-  if (filter?.createdBy != null) conditions.push({ createdBy: userIdOf(filter.createdBy, 'createdBy') });
-  const search = filter?.search?.trim();
-  if (search) {
-    // One ILIKE per column, joined by OR: each is served by that column's trigram index (a bitmap OR).
-    const pattern = containsPattern(search);
-    conditions.push({ $or: [{ title: { $ilike: pattern } }, { description: { $ilike: pattern } }] });
-  }
-  return conditions;
-}
 
 export class PropertyService {
   constructor(
     private readonly em: EntityManager,
     private readonly viewer: User | null,
   ) {}
-
-  /** The property, or null where it does not exist or the viewer may not see it. */
-  async findVisible(id: string): Promise<Property | null> {
-    return await this.em.findOne(Property, { $and: [{ id: propertyIdOf(id) }, visibleTo(this.viewer)] });
-  }
-
-  /** The properties the viewer may see, filtered, in one keyset page. */
-  async list(args: PropertyListArgs): Promise<Page<Property>> {
-    const first = pageSize(args.first, 20);
-    const field = args.orderBy?.field ?? PropertyOrderField.CREATED_AT;
-    const direction = args.orderBy?.direction ?? SortDirection.DESC;
-    const sort = SORTS[field];
-    const ordering = `properties:${field}:${direction}`;
-    const where: QBFilterQuery<Property> = { $and: [visibleTo(this.viewer), ...filterWhere(args.filter)] };
-    const order = direction === SortDirection.ASC ? 'asc' : 'desc';
-    const qb = this.em
-      .createQueryBuilder(Property, 'p')
-      .select('*')
-      .where(where)
-      .orderBy({ [sort.property]: order, id: order })
-      .limit(first + 1);
-    let afterGiven = false;
-    if (args.after != null) {
-      const [key, id] = decodeCursor(args.after, ordering, 2);
-      const position = [cursorString(key, sort.validKey), cursorString(id, isUuid)];
-      const comparison = order === 'asc' ? '>' : '<';
-      qb.andWhere(raw(`(p.${sort.column}, p.id) ${comparison} (?::${sort.keyCast}, ?::uuid)`, position));
-      afterGiven = true;
-    }
-    const rows = await qb.execute<PropertyRow[]>('all', false);
-    return pageOf(
-      rows,
-      first,
-      afterGiven,
-      (row) => ({ cursor: encodeCursor(ordering, [row[sort.column], row.id]), node: propertyFromRow(this.em, row) }),
-      () => this.em.count(Property, where),
-    );
-  }
 
   async create(input: CreatePropertyInput): Promise<Property> {
     const actorId = this.actor().id;

@@ -1,15 +1,20 @@
-import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { Property } from './property.entity.js';
 import type { User } from '../users/user.entity.js';
 import { Role } from '../users/role.js';
 import { creatorIdOf } from '../auth/ownership.js';
 import { notYourProperty, propertyNotFound } from './property.errors.js';
 
+/** Which properties a viewer may see; readers turn it into their WHERE. */
+export type Visibility =
+  | { kind: 'all' }
+  | { kind: 'published-or-created-by'; userId: number }
+  | { kind: 'published' };
+
 /** Published properties for everyone; an agent also sees its own drafts; an admin sees all. */
-export function visibleTo(viewer: User | null): QBFilterQuery<Property> {
-  if (viewer?.role === Role.ADMIN) return {};
-  if (viewer?.role === Role.AGENT) return { $or: [{ isPublished: true }, { createdBy: viewer.id }] };
-  return { isPublished: true };
+export function visibilityFor(viewer: User | null): Visibility {
+  if (viewer?.role === Role.ADMIN) return { kind: 'all' };
+  if (viewer?.role === Role.AGENT) return { kind: 'published-or-created-by', userId: viewer.id };
+  return { kind: 'published' };
 }
 
 /**

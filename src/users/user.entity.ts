@@ -1,5 +1,5 @@
 import { OptionalProps } from '@mikro-orm/core';
-import { Entity, Enum, PrimaryKey, Property as Column } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, PrimaryKey, Property as Column, Trigger } from '@mikro-orm/decorators/legacy';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { Role } from './role.js';
@@ -7,6 +7,20 @@ import { Role } from './role.js';
 export const SYSTEM_USER_CLERK_ID = 'system_00000000000000000000';
 export const SYSTEM_USER_EMAIL = 'system@bestays.app';
 
+/** The channel on which PostgreSQL names each user that changed or was deleted, whoever wrote it. */
+export const USER_CHANGES_CHANNEL = 'bestays_user_changed';
+
+/**
+ * Every server process caches viewers; this tells each of them, through its listening connection,
+ * which user to forget, for changes made by the API, by scripts and by plain SQL alike.
+ */
+@Trigger({
+  name: 'notify_user_changed',
+  timing: 'after',
+  events: ['update', 'delete'],
+  forEach: 'row',
+  body: `perform pg_notify('${USER_CHANGES_CHANNEL}', old.id::text); return null;`,
+})
 @ObjectType('User')
 @Entity({ tableName: 'users', comment: 'Accounts, one per Clerk user; roles live here, never in tokens' })
 export class User {

@@ -1,39 +1,34 @@
 import DataLoader from 'dataloader';
-import { Reference, wrap, type Ref } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { User } from './user.entity.js';
-import { USER_COLUMNS, userFromRow, type UserRow } from './user.row.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import type { User } from './user.entity.js';
+import { userFromRow, type UserRow } from './user.row.js';
 
-// One loader per request: keyed by the request's EntityManager fork, gone with it.
-const loaders = new WeakMap<EntityManager, DataLoader<number, User | null>>();
+// One loader per request: keyed by the request's context, gone with it.
+const loaders = new WeakMap<GraphQLContext, DataLoader<number, User | null>>();
 
-function loaderFor(em: EntityManager): DataLoader<number, User | null> {
-  let loader = loaders.get(em);
+function loaderFor(context: GraphQLContext): DataLoader<number, User | null> {
+  let loader = loaders.get(context);
   if (!loader) {
     loader = new DataLoader(async (ids) => {
-      const rows = await em
-        .createQueryBuilder(User, 'u')
-        .select(USER_COLUMNS)
-        .where({ id: { $in: [...ids] } })
-        .execute<UserRow[]>('all', false);
+      const rows = await context.sql.rows<UserRow>(
+        'select id, role, email, clerk_user_id, created_at, updated_at from users where id = any($1::int[])',
+        [ids],
+      );
       const byId = new Map(rows.map((row) => [row.id, userFromRow(row)]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-    loaders.set(em, loader);
+    loaders.set(context, loader);
   }
   return loader;
 }
 
 /**
- * The user behind a relation, batched: every user asked for in the same tick comes from one
- * `where id in (...)` query on the request's EntityManager, and a user already loaded (the viewer,
- * say) costs nothing. Null where the user was deleted. A hand-made DataLoader rather than
- * MikroORM's: that one re-imports its module on the first load of every EntityManager fork,
- * which is one per request.
+ * The user behind a relation that the reader did not join in (a mutation's result, say), batched:
+ * every user asked for in the same tick comes from one `where id = any(...)` statement. The viewer
+ * costs nothing. Null where the user was deleted.
  */
-export async function loadUser(em: EntityManager, reference: Ref<User> | null): Promise<User | null> {
-  if (!reference) return null;
-  const user = Reference.unwrapReference(reference);
-  if (wrap(user).isInitialized()) return user;
-  return await loaderFor(em).load(user.id);
+export async function loadUser(context: GraphQLContext, id: number | null): Promise<User | null> {
+  if (id === null) return null;
+  if (context.viewer?.id === id) return context.viewer;
+  return await loaderFor(context).load(id);
 }

@@ -193,10 +193,11 @@ describe('auditLogs', () => {
     ]);
   });
 
-  it('runs the same 3 statements for 10, 50 or 100 entries with performedBy (identity, page, one users query)', async () => {
+  it('runs one statement for 10, 50 or 100 entries with performedBy (the page, its actors joined in; the caller known)', async () => {
     const { start } = window();
     await seedAuditEntries(server, { entityIds: [randomUUID(), randomUUID()], perEntity: 60, performers: people.map((person) => person.id), from: start });
     const counts: number[] = [];
+    await server.gql('{ __typename }', { token: admin.token });
     for (const first of [10, 50, 100]) {
       const statements = await server.statementsDuring(async () => {
         const response = await server.gql(`{ auditLogs(first: ${first}) { nodes { performedBy { email } } } }`, { token: admin.token });
@@ -204,6 +205,6 @@ describe('auditLogs', () => {
       });
       counts.push(statements.length);
     }
-    expect(counts).toEqual([3, 3, 3]);
+    expect(counts).toEqual([1, 1, 1]);
   });
 });

@@ -143,6 +143,7 @@ async function run(query: string, as: User | null): Promise<ExecutionResult> {
   const context: GraphQLContext = {
     // No resolver here touches the database: the probe resolvers return plain objects.
     em: undefined as never,
+    sql: undefined as never,
     viewer: as,
     requestId: 'probe',
     logger,
