@@ -11,7 +11,7 @@ const LONGEST_KEPT_MS = 10 * 60_000;
  * never kept, so every retry of a bad token is judged again.
  */
 export function cachingVerifier(verify: TokenVerifier, now: () => number = Date.now): TokenVerifier {
-  const verified = new LRUCache<string, VerifiedToken>({ max: MAX_TOKENS, ttlAutopurge: false, perf: { now } });
+  const verified = new LRUCache<string, VerifiedToken>({ max: MAX_TOKENS, perf: { now }, ttlResolution: 0 });
   return async (token) => {
     const known = verified.get(token);
     if (known) return known;
