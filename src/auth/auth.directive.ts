@@ -12,7 +12,7 @@ import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { Role, roleAtLeast } from '../users/role.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { roleTooLow, signInRequired } from './auth.errors.js';
-import { ownerIdOf } from './ownership.js';
+import { ownerDescriptionOf, ownerIdOf } from './ownership.js';
 
 export const AUTH_DIRECTIVE = 'auth';
 
@@ -45,7 +45,7 @@ export function checkRule(rule: AuthRule, parentTypeName: string, source: unknow
   if (!viewer) throw signInRequired();
   if (roleAtLeast(viewer.role, rule.requires)) return;
   if (rule.orOwner && ownerIdOf(parentTypeName, source) === viewer.id) return;
-  throw roleTooLow(rule.requires);
+  throw roleTooLow(rule.requires, rule.orOwner ? ownerDescriptionOf(parentTypeName) : undefined);
 }
 
 function rulesFor(schema: GraphQLSchema, typeName: string, field: GraphQLFieldConfig<unknown, unknown>): AuthRule[] {
