@@ -11,6 +11,7 @@ import { healthRoutes } from './http/health.route.js';
 import { requestId } from './http/request-id.js';
 import { requestLog } from './http/request-log.js';
 import { httpErrorHandler } from './http/error-handler.js';
+import { notFound } from './http/not-found.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsRoute } from './http/metrics.route.js';
 import { auditExportRoute } from './http/audit-export.route.js';
@@ -51,9 +52,7 @@ export async function createApp({ orm, config, logger }: AppDependencies): Promi
     plugins: [metrics.graphqlPlugin],
   });
   app.use(router);
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'Not found' });
-  });
+  app.use(notFound);
   app.use(httpErrorHandler(logger));
   return { express: app, stop: () => apollo.stop() };
 }
