@@ -13,6 +13,19 @@ import { SYSTEM_USER_CLERK_ID, User } from './user.entity.js';
 
 const USAGE = 'usage: npm run users:set-role -- <email or clerk user id> <user|agent|admin>';
 
+const HELP = `${USAGE}
+
+Sets a user's role, audited as performed by the system user. The user must have signed in once
+(the first request with their token creates them). Emails match in any case.
+
+Uses DATABASE_URL, or the embedded PostgreSQL in DATA_DIR (default .data) when it is unset;
+the database must be migrated (npm run migrate, or start the server once).
+
+  npm run users:set-role -- alice@example.com agent
+  npm run users:set-role -- user_2abc... admin`;
+
+const wantsHelp = (argv: readonly string[]): boolean => argv.some((arg) => arg === '--help' || arg === '-h');
+
 /** A failure the operator can act on: printed as it is, without a stack. */
 class SetRoleError extends Error {
   override name = 'SetRoleError';
@@ -80,6 +93,10 @@ function describeChange({ user, from, to }: RoleChange): string {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (wantsHelp(argv)) {
+    console.log(HELP);
+    return;
+  }
   const { identifier, role } = parseArguments(argv);
   const config = loadConfig();
   // The command's own output is the report; the server's info lines would only bury it.
