@@ -3,6 +3,7 @@ import { createLogger } from '../logger.js';
 import { openDatabase } from '../db/database.js';
 import { createOrm, type Orm } from '../db/orm.js';
 import { runAsSystem } from '../audit-log/system-actor.js';
+import { unmigratedReason } from '../shared/migration-state.js';
 import { Role } from './role.js';
 import { SYSTEM_USER_CLERK_ID, User } from './user.entity.js';
 
@@ -49,15 +50,9 @@ function parseArguments(argv: readonly string[]): { identifier: string; role: Ro
   return { identifier: identifier.trim(), role: parseRole(role) };
 }
 
-/** The command writes through the audited unit of work, which needs every migration applied: it never applies them itself. */
 async function requireMigrated(orm: Orm): Promise<void> {
-  const connection = orm.em.getConnection();
-  const [row] = await connection.execute<{ present: boolean }[]>(`select to_regclass('mikro_orm_migrations') is not null as present`);
-  const pending = row?.present ? await orm.migrator.getPending() : undefined;
-  if (!pending || pending.length > 0) {
-    const detail = pending ? `${pending.length} migration(s) pending` : 'no migration has been applied';
-    throw new SetRoleError(`the database is not migrated (${detail}): run \`npm run migrate\` (or start the server once) first`, 1);
-  }
+  const reason = await unmigratedReason(orm);
+  if (reason) throw new SetRoleError(reason, 1);
 }
 
 interface RoleChange {
