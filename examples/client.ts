@@ -3,6 +3,10 @@
  * `npm run codegen`. `npm run codegen:check` type-checks it, so a schema change that breaks one of
  * these reads fails there. Run it against a server with
  * `BESTAYS_URL=http://127.0.0.1:4000 BESTAYS_TOKEN=<jwt> npx tsx examples/client.ts`.
+ *
+ * BESTAYS_URL: the server's base URL (default http://127.0.0.1:4000; a URL ending in /graphql is
+ * taken as the endpoint itself). BESTAYS_TOKEN: a bearer token (optional; without it the client is
+ * anonymous). When a request fails, the error names the URL it went to.
  */
 import { print, type GraphQLFormattedError } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -31,20 +35,46 @@ export class GraphQLRequestError extends Error {
   }
 }
 
+/** The server did not answer with a GraphQL response: unreachable, or not a GraphQL endpoint. */
+export class GraphQLTransportError extends Error {
+  override name = 'GraphQLTransportError';
+}
+
+/** Accepts the server's base URL or its /graphql endpoint. */
+export function graphqlEndpoint(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return trimmed.endsWith('/graphql') ? trimmed : `${trimmed}/graphql`;
+}
+
+function isGraphQLResult(body: unknown): body is GraphQLResult<unknown> {
+  return typeof body === 'object' && body !== null && ('data' in body || 'errors' in body);
+}
+
 /** Operations without variables take none; the others require theirs, typed by the document. */
 type VariablesArgument<Variables> = Record<string, never> extends Variables ? [variables?: Variables] : [variables: Variables];
 
-export function createClient(baseUrl: string, token?: string) {
+export function createClient(url: string, token?: string) {
+  const endpoint = graphqlEndpoint(url);
   async function execute<Data, Variables>(
     document: TypedDocumentNode<Data, Variables>,
     ...[variables]: VariablesArgument<Variables>
   ): Promise<GraphQLResult<Data>> {
-    const response = await fetch(`${baseUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query: print(document), variables }),
-    });
-    return (await response.json()) as GraphQLResult<Data>;
+    let response: Response;
+    try {
+      response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query: print(document), variables }),
+      });
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new GraphQLTransportError(`POST ${endpoint} failed: ${cause} (is the server running? set BESTAYS_URL to its address)`);
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (!isGraphQLResult(body)) {
+      throw new GraphQLTransportError(`POST ${endpoint} answered ${response.status} without a GraphQL response: is BESTAYS_URL the API's address?`);
+    }
+    return body as GraphQLResult<Data>;
   }
 
   /** The data, or a thrown error when any part of the operation failed. */
@@ -108,7 +138,7 @@ void (() => createClient('').request(AuditLogPageDocument, { filter: { actions: 
 void (async () => (await createClient('').request(MeDocument)).me?.title);
 
 async function main(): Promise<void> {
-  const client = createClient(process.env.BESTAYS_URL ?? 'http://127.0.0.1:4000', process.env.BESTAYS_TOKEN);
+  const client = createClient(process.env.BESTAYS_URL || 'http://127.0.0.1:4000', process.env.BESTAYS_TOKEN || undefined);
   const { data, errors } = await client.execute(MeDocument);
   console.log('me:', data?.me ?? errors?.[0]?.message);
   const { cards } = await listingPage(client, '');

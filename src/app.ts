@@ -16,6 +16,7 @@ import { healthRoutes } from './http/health.route.js';
 import { requestId } from './http/request-id.js';
 import { requestLog } from './http/request-log.js';
 import { httpErrorHandler } from './http/error-handler.js';
+import { notFound } from './http/not-found.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsRoute } from './http/metrics.route.js';
 import { auditExportRoute } from './http/audit-export.route.js';
@@ -62,9 +63,7 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
     plugins: [metrics.graphqlPlugin],
   });
   app.use(router);
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'Not found' });
-  });
+  app.use(notFound);
   app.use(httpErrorHandler(logger));
   return { express: app, stop: () => apollo.stop() };
 }

@@ -1,6 +1,7 @@
 import { loadConfig, ConfigError } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
+import { warnWhenNoTokenIsAccepted } from './auth/token-acceptance.js';
 
 const config = (() => {
   try {
@@ -14,6 +15,7 @@ const config = (() => {
   }
 })();
 const logger = createLogger(config.logLevel);
+warnWhenNoTokenIsAccepted(config.auth, logger);
 
 const started = Date.now();
 const server = await startServer(config, logger).catch((error: unknown) => {

@@ -15,7 +15,7 @@ import { Role, roleAtLeast } from '../users/role.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { User } from '../users/user.entity.js';
 import { roleTooLow, signInRequired } from './auth.errors.js';
-import { ownerIdOf } from './ownership.js';
+import { ownerDescriptionOf, ownerIdOf } from './ownership.js';
 
 export const AUTH_DIRECTIVE = 'auth';
 
@@ -48,7 +48,7 @@ export function checkRule(rule: AuthRule, parentTypeName: string, source: unknow
   if (!viewer) throw signInRequired();
   if (roleAtLeast(viewer.role, rule.requires)) return;
   if (rule.orOwner && ownerIdOf(parentTypeName, source) === viewer.id) return;
-  throw roleTooLow(rule.requires);
+  throw roleTooLow(rule.requires, rule.orOwner ? ownerDescriptionOf(parentTypeName) : undefined);
 }
 
 function rulesFor(

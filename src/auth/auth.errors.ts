@@ -9,5 +9,11 @@ export class AuthError extends DomainError<AuthErrorCode> {
 export const signInRequired = (): AuthError => new AuthError('UNAUTHENTICATED', 'You must be signed in to do this.');
 export const invalidToken = (reason: string): AuthError =>
   new AuthError('UNAUTHENTICATED', `The bearer token is not valid: ${reason}.`);
-export const roleTooLow = (required: string): AuthError =>
-  new AuthError('FORBIDDEN', `This needs the ${required.toUpperCase()} role or ownership.`);
+/** Names only what would admit the caller: the role, and the owner only where the rule admits one. */
+export const roleTooLow = (required: string, owner?: string): AuthError =>
+  new AuthError(
+    'FORBIDDEN',
+    owner
+      ? `This needs the ${required.toUpperCase()} role, or to be ${owner}.`
+      : `This needs the ${required.toUpperCase()} role.`,
+  );

@@ -11,6 +11,13 @@ export function ownerIdOf(typeName: string, source: unknown): number | undefined
   return undefined;
 }
 
+/** Who the owner is, as a FORBIDDEN message names it; undefined for a type without an owner. */
+export function ownerDescriptionOf(typeName: string): string | undefined {
+  if (typeName === 'Property') return 'the agent who created this property';
+  if (typeName === 'User') return 'this user';
+  return undefined;
+}
+
 export function creatorIdOf(property: Property): number | undefined {
   return property.createdBy ? Reference.unwrapReference(property.createdBy).id : undefined;
 }

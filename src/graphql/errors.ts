@@ -4,6 +4,8 @@ import { DomainError, type DomainErrorCode } from '../shared/domain-error.js';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
+import { readableTokenLimitError } from './limits.js';
+import { BATCHING_REFUSED_MESSAGE } from './limit-messages.js';
 
 /** The contract's `extensions.code` values. */
 export type ContractErrorCode =
@@ -63,6 +65,11 @@ function isUnexpected(error: unknown, formattedCode: unknown): boolean {
   return !SAFE_CODES.has(code) || (original instanceof Error && !(original instanceof GraphQLError));
 }
 
+/** Apollo's own wording where it leaves a client guessing what to do instead. */
+function readableApolloMessage(message: string): string {
+  return message === 'Operation batching disabled.' ? BATCHING_REFUSED_MESSAGE : message;
+}
+
 /**
  * Every error leaves through here: domain errors keep their message and get the contract code;
  * anything unexpected becomes a generic INTERNAL_SERVER_ERROR, so no SQL, stack or secret reaches
@@ -79,8 +86,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     };
   }
   if (!isUnexpected(error, formatted.extensions?.code)) {
+    const tokenLimit = readableTokenLimitError(formatted);
+    if (tokenLimit) return tokenLimit;
     const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
-    return { ...base, message: formatted.message, extensions };
+    return { ...base, message: readableApolloMessage(formatted.message), extensions };
   }
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

@@ -4,6 +4,14 @@ import type { Logger } from '../logger.js';
 interface HttpError {
   status?: number;
   type?: string;
+  /** body-parser's limit in bytes, on `entity.too.large`. */
+  limit?: number;
+}
+
+function tooLargeMessage(limit: number | undefined): string {
+  if (limit === undefined) return 'The request body is too large.';
+  const size = limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MB` : `${limit} bytes`;
+  return `The request body is over the limit of ${size}: send a shorter document, or fewer variables.`;
 }
 
 /** Malformed or oversized bodies become GraphQL-shaped errors; nothing else leaks. */
@@ -13,9 +21,9 @@ export function httpErrorHandler(logger: Logger) {
       next(error);
       return;
     }
-    const { status, type } = (error ?? {}) as HttpError;
+    const { status, type, limit } = (error ?? {}) as HttpError;
     if (type === 'entity.too.large') {
-      res.status(413).json({ errors: [{ message: 'The request body is too large.', extensions: { code: 'BAD_REQUEST' } }] });
+      res.status(413).json({ errors: [{ message: tooLargeMessage(limit), extensions: { code: 'BAD_REQUEST' } }] });
       return;
     }
     if (status && status >= 400 && status < 500) {

@@ -3,6 +3,7 @@ import { createLogger } from '../logger.js';
 import { openDatabase } from '../db/database.js';
 import { createOrm, type Orm } from '../db/orm.js';
 import { runAsSystem } from '../audit-log/system-actor.js';
+import { unmigratedReason } from '../shared/migration-state.js';
 import { Role } from './role.js';
 import { SYSTEM_USER_CLERK_ID, User } from './user.entity.js';
 
@@ -12,6 +13,19 @@ import { SYSTEM_USER_CLERK_ID, User } from './user.entity.js';
  */
 
 const USAGE = 'usage: npm run users:set-role -- <email or clerk user id> <user|agent|admin>';
+
+const HELP = `${USAGE}
+
+Sets a user's role, audited as performed by the system user. The user must have signed in once
+(the first request with their token creates them). Emails match in any case.
+
+Uses DATABASE_URL, or the embedded PostgreSQL in DATA_DIR (default .data) when it is unset;
+the database must be migrated (npm run migrate, or start the server once).
+
+  npm run users:set-role -- alice@example.com agent
+  npm run users:set-role -- user_2abc... admin`;
+
+const wantsHelp = (argv: readonly string[]): boolean => argv.some((arg) => arg === '--help' || arg === '-h');
 
 /** A failure the operator can act on: printed as it is, without a stack. */
 class SetRoleError extends Error {
@@ -36,15 +50,9 @@ function parseArguments(argv: readonly string[]): { identifier: string; role: Ro
   return { identifier: identifier.trim(), role: parseRole(role) };
 }
 
-/** The command writes through the audited unit of work, which needs every migration applied: it never applies them itself. */
 async function requireMigrated(orm: Orm): Promise<void> {
-  const connection = orm.em.getConnection();
-  const [row] = await connection.execute<{ present: boolean }[]>(`select to_regclass('mikro_orm_migrations') is not null as present`);
-  const pending = row?.present ? await orm.migrator.getPending() : undefined;
-  if (!pending || pending.length > 0) {
-    const detail = pending ? `${pending.length} migration(s) pending` : 'no migration has been applied';
-    throw new SetRoleError(`the database is not migrated (${detail}): run \`npm run migrate\` (or start the server once) first`, 1);
-  }
+  const reason = await unmigratedReason(orm);
+  if (reason) throw new SetRoleError(reason, 1);
 }
 
 interface RoleChange {
@@ -80,6 +88,10 @@ function describeChange({ user, from, to }: RoleChange): string {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (wantsHelp(argv)) {
+    console.log(HELP);
+    return;
+  }
   const { identifier, role } = parseArguments(argv);
   const config = loadConfig();
   // The command's own output is the report; the server's info lines would only bury it.

@@ -122,4 +122,32 @@ describe('@auth over HTTP', () => {
     expect(error?.message).toMatch(/ADMIN/);
     expect(Object.keys(error?.extensions ?? {})).toEqual(['code']);
   });
+
+  it('names only the role when no ownership rule applies', async () => {
+    const response = await server.gql('{ users { totalCount } }', { token: agent.token });
+    expect(response.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([
+      ['This needs the ADMIN role.', 'FORBIDDEN'],
+    ]);
+  });
+
+  it("names the property's creator beside the role on a field its owner may read", async () => {
+    const response = await server.gql('query($id: ID!) { property(id: $id) { auditTrail { totalCount } } }', {
+      token: agent.token,
+      variables: { id: propertyId },
+    });
+    expect(response.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([
+      ['This needs the ADMIN role, or to be the agent who created this property.', 'FORBIDDEN'],
+    ]);
+  });
+
+  it("names the user itself beside the role on another user's email", async () => {
+    const response = await server.gql('query($id: ID!) { property(id: $id) { createdBy { id email } } }', {
+      token: agent.token,
+      variables: { id: propertyId },
+    });
+    expect(response.data?.property.createdBy).toEqual({ id: owner.id, email: null });
+    expect(response.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([
+      ['This needs the ADMIN role, or to be this user.', 'FORBIDDEN'],
+    ]);
+  });
 });

@@ -116,6 +116,13 @@ describe('npm run users:set-role', () => {
     expect(result.stderr).toContain('usage: npm run users:set-role -- <email or clerk user id> <user|agent|admin>');
   });
 
+  it('prints the usage and exits 0 with --help, touching no database', async () => {
+    const result = await setRole('postgres://nobody@127.0.0.1:1/none', '--help');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('usage: npm run users:set-role -- <email or clerk user id> <user|agent|admin>');
+    expect(result.stdout).toContain('audited as performed by the system user');
+  });
+
   it('refuses to change the role of the system user', async () => {
     const result = await setRole(server.databaseUrl, 'system_00000000000000000000', 'user');
     expect(result.code).not.toBe(0);
