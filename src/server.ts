@@ -5,11 +5,14 @@ import type { Logger } from './logger.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { createOrm, migrateUp, type Orm } from './db/orm.js';
 import { createApp, type App } from './app.js';
+import { startMetricsServer, type MetricsServer } from './http/metrics.server.js';
 
 export interface RunningServer {
   url: string;
   orm: Orm;
   httpServer: Server;
+  /** Where `/metrics` is served when METRICS_PORT gives it its own port. */
+  metricsUrl?: string;
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes everything. */
   close(): Promise<void>;
 }
@@ -45,6 +48,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
   const database: DatabaseHandle = await openDatabase(config, logger);
   let orm: Orm | undefined;
   let app: App | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     orm = await createOrm({
       clientUrl: database.url,
@@ -54,6 +58,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     const applied = await migrateUp(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     app = await createApp({ orm, config, logger });
+    if (config.metrics.on === 'own-port') metricsServer = await startMetricsServer(app.metricsRegistry, config.metrics);
     const httpServer = createServer(app.express);
     httpServer.keepAliveTimeout = 5_000;
     const address = await listen(httpServer, config.port, config.host);
@@ -61,15 +66,18 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     const url = `http://${host}:${address.port}`;
     const readyOrm = orm;
     const readyApp = app;
+    const readyMetricsServer = metricsServer;
     let closing: Promise<void> | undefined;
     return {
       url,
       orm: readyOrm,
       httpServer,
+      metricsUrl: readyMetricsServer?.url,
       close: () =>
         (closing ??= (async () => {
           await drain(httpServer, config.shutdownGraceMs);
           logger.debug('http server closed');
+          await readyMetricsServer?.close();
           await readyApp.stop();
           logger.debug('graphql stopped');
           await readyOrm.close();
@@ -79,6 +87,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
         })()),
     };
   } catch (error) {
+    await metricsServer?.close().catch(() => undefined);
     await app?.stop().catch(() => undefined);
     await orm?.close().catch(() => undefined);
     await database.stop().catch(() => undefined);
