@@ -6,9 +6,10 @@ const ENDPOINT = '/graphql';
 /** Ruru's scripts, styles, workers and font, served from the npm package so the page works offline. */
 const STATIC_PATH = '/ruru-static/';
 
-const DEFAULT_QUERY = `# The Bestays API explorer. To act as a user, open "Headers" below and add
+const DEFAULT_QUERY = `# Sign in: in Headers (below) put
 #   { "Authorization": "Bearer <token>" }
-# (npm run token -- --sub alice --email alice@example.com prints one).
+# npm run token -- --sub alice --email a@example.com
+# prints a token.
 {
   properties(first: 5) {
     totalCount

@@ -26,6 +26,8 @@ export interface Chromium {
 export interface ChromiumOptions {
   /** Host names the browser resolves to 127.0.0.1, to give pages an origin of their own. */
   loopbackHosts?: string[];
+  /** Cut the network: every host but localhost and 127.0.0.1 fails to resolve, as on a machine without internet. */
+  offline?: boolean;
 }
 
 /** Headless Chromium on a fresh profile. */
@@ -35,6 +37,7 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
   }
   const userDataDir = await mkdtemp(join(tmpdir(), 'bestays-chromium-'));
   const hostRules = (options.loopbackHosts ?? []).map((host) => `MAP ${host} 127.0.0.1`);
+  if (options.offline) hostRules.push('MAP * ~NOTFOUND', 'EXCLUDE localhost', 'EXCLUDE 127.0.0.1');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
