@@ -136,11 +136,17 @@ export interface ServerProcessOptions {
   entry?: string;
 }
 
+export interface ServerProcess extends BenchProcess {
+  /** Production keeps `/metrics` off the API's port: the bench gives it its own. */
+  metricsUrl: string;
+}
+
 /** The built server, `node dist/src/main.js`, as production runs it. */
-export async function startBuiltServer(options: ServerProcessOptions): Promise<BenchProcess> {
+export async function startBuiltServer(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  return await spawnProcess({
+  const server = await spawnProcess({
     name: 'server',
     args: [...(await productionNodeFlags()), ...(options.nodeFlags ?? []), options.entry ?? 'dist/src/main.js'],
     env: {
@@ -149,6 +155,7 @@ export async function startBuiltServer(options: ServerProcessOptions): Promise<B
       LOG_LEVEL: 'warn',
       PORT: String(port),
       HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
       NODE_ENV: 'production',
     },
     ready: async (_child, _output, deadline) => {
@@ -156,6 +163,7 @@ export async function startBuiltServer(options: ServerProcessOptions): Promise<B
       return url;
     },
   });
+  return { ...server, metricsUrl: `http://127.0.0.1:${metricsPort}` };
 }
 
 export async function startBaselineServer(databaseUrl: string): Promise<BenchProcess> {

@@ -10,7 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { assertKnownFlags, boolFlag, intFlag, parseFlags } from './flags.js';
 import { BENCH_JWT_SECRET, assertLoopback, benchDatabaseUrl, databaseNameOf } from './bench-database.js';
 import { drive, type LoadOptions, type LoadResult } from './load.js';
-import { productionNodeFlags, startBaselineServer, startBuiltServer, type BenchProcess } from './processes.js';
+import { productionNodeFlags, startBaselineServer, startBuiltServer, type BenchProcess, type ServerProcess } from './processes.js';
 import { benchAdminToken, buildServer, checkOnce, page200After, seededSizes, workloadInputs } from './setup.js';
 import { countStatements, statementProbes, type StatementCount } from './statements.js';
 import { WORKLOADS, type Workload, type WorkloadInputs } from './workloads.js';
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   const serverHeaders = { authorization: `Bearer ${token}` };
   const inputs: WorkloadInputs = await workloadInputs(databaseUrl);
 
-  let server: BenchProcess | undefined;
+  let server: ServerProcess | undefined;
   let baseline: BenchProcess | undefined;
   try {
     const entry = flags.get('server-entry');
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
       `\n\nRSS: server ${bootMemory.rssMb.toFixed(0)} MB after boot, ${memory.rssMb.toFixed(0)} MB after the run (peak ${memory.peakMb.toFixed(0)}); ` +
         `baseline ${baselineMemory.rssMb.toFixed(0)} MB (peak ${baselineMemory.peakMb.toFixed(0)})`,
     );
-    const heap = await heapReport(server.url);
+    const heap = await heapReport(server.metricsUrl);
     if (heap) console.log(`server ${heap}`);
     console.log('');
 

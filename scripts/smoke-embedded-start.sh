@@ -5,14 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# SMOKE_DEFAULT_DATA_DIR=1 keeps the project's own .data/, as a user's first `npm start` does.
 data_dir=$(mktemp -d /tmp/bestays-smoke-XXXXXX)
 chmod 755 "$data_dir"
+pg_dir="$data_dir/pg"
+[ -n "${SMOKE_DEFAULT_DATA_DIR:-}" ] && pg_dir="$PWD/.data"
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 log="$data_dir.log"
 trap 'rm -rf "$data_dir" "$log"' EXIT
 
 started=$(date +%s%N)
-env -u DATABASE_URL DATA_DIR="$data_dir/pg" PORT="$port" setsid npm start >"$log" 2>&1 &
+env -u DATABASE_URL DATA_DIR="$pg_dir" PORT="$port" setsid npm start >"$log" 2>&1 &
 pid=$!
 
 ready=""
@@ -36,6 +39,6 @@ kill -TERM -- "-$pid" 2>/dev/null || true
 code=0
 wait "$pid" || code=$?
 if [ "$code" -ne 0 ]; then echo "npm start exited with $code:"; cat "$log"; exit 1; fi
-if pgrep -f "postgres -D $data_dir/pg" >/dev/null; then echo "a PostgreSQL process was left behind"; exit 1; fi
+if pgrep -f "postgres -D $(readlink -f "$pg_dir")" >/dev/null; then echo "a PostgreSQL process was left behind"; exit 1; fi
 grep -q 'shutdown complete' "$log" || { echo "no clean shutdown in the log:"; cat "$log"; exit 1; }
 echo "embedded start: ready, answered, stopped cleanly"

@@ -1,5 +1,7 @@
 import express, { type Express } from 'express';
 import type { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Registry } from 'prom-client';
 import type { AppConfig } from './config.js';
 import type { Orm } from './db/orm.js';
 import type { Logger } from './logger.js';
@@ -20,6 +22,8 @@ import { notFound } from './http/not-found.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsRoute } from './http/metrics.route.js';
 import { auditExportRoute } from './http/audit-export.route.js';
+import { corsMiddleware } from './http/cors.js';
+import { explorerRoute } from './http/explorer.route.js';
 
 export interface AppDependencies {
   orm: Orm;
@@ -31,6 +35,8 @@ export interface AppDependencies {
 
 export interface App {
   express: Express;
+  /** The server's metrics, for a `/metrics` served on its own port (config.metrics). */
+  metricsRegistry: Registry;
   /** Stops Apollo; the caller closes the HTTP server, the ORM and the database. */
   stop(): Promise<void>;
 }
@@ -44,9 +50,10 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
   app.set('trust proxy', config.trustProxy);
   app.use(requestId);
   app.use(requestLog(logger));
+  app.use(corsMiddleware(config.corsOrigins));
   app.use(healthRoutes(orm));
   const metrics = createMetrics(orm);
-  app.use(metricsRoute(metrics.registry));
+  if (config.metrics.on === 'api-port') app.use(metricsRoute(metrics.registry));
   // One verifier, so the GraphQL endpoint and the export share one cache of the remote key set.
   const verifyToken = cachingVerifier(createTokenVerifier(config.auth));
   const sql = new SqlReader(await orm.em.getConnection().getNativeClient());
@@ -60,10 +67,12 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
     verifyToken,
     logger,
     introspection: config.introspection,
-    plugins: [metrics.graphqlPlugin],
+    // Apollo's own landing page loads its Sandbox from a CDN; the explorer below works offline.
+    plugins: [metrics.graphqlPlugin, ApolloServerPluginLandingPageDisabled()],
   });
+  if (config.explorer) app.use(await explorerRoute());
   app.use(router);
   app.use(notFound);
   app.use(httpErrorHandler(logger));
-  return { express: app, stop: () => apollo.stop() };
+  return { express: app, metricsRegistry: metrics.registry, stop: () => apollo.stop() };
 }

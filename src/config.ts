@@ -26,7 +26,27 @@ export interface AppConfig {
   shutdownGraceMs: number;
   statementTimeoutMs: number;
   production: boolean;
+  /** Origins whose browser pages may call the API (CORS). */
+  corsOrigins: readonly CorsOrigin[];
+  /** Serve the offline GraphQL explorer on `GET /graphql` for browsers (never in production). */
+  explorer: boolean;
+  metrics: MetricsConfig;
 }
+
+/** An origin allowed by CORS: one port, or any port of the host (`http://localhost:*`). */
+export interface CorsOrigin {
+  protocol: 'http:' | 'https:';
+  hostname: string;
+  /** The port as a URL spells it ('' for the scheme's default), or 'any'. */
+  port: string | 'any';
+}
+
+/** Where `/metrics` is served. */
+export type MetricsConfig =
+  | { on: 'api-port' }
+  | { on: 'own-port'; port: number; host: string }
+  /** Production without METRICS_PORT: the public port must not expose process internals. */
+  | { on: 'nowhere' };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -59,6 +79,51 @@ function isSet(raw: string | undefined): boolean {
 
 function optional(raw: string | undefined): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+const LOCAL_DEVELOPMENT_ORIGINS: readonly CorsOrigin[] = [
+  { protocol: 'http:', hostname: 'localhost', port: 'any' },
+  { protocol: 'http:', hostname: '127.0.0.1', port: 'any' },
+];
+
+function parseCorsOrigin(entry: string): CorsOrigin {
+  const malformed = () =>
+    new ConfigError(
+      `CORS_ORIGINS: "${entry}" is not an origin; write scheme://host or scheme://host:port (:* for any port), e.g. https://app.example.com`,
+    );
+  const anyPort = entry.endsWith(':*');
+  const spelled = anyPort ? entry.slice(0, -2) : entry;
+  // An origin is scheme, host and port only: a path, query, fragment, credentials or wildcard host is a mistake.
+  if (/[?#@*\\]/.test(spelled)) throw malformed();
+  let url: URL;
+  try {
+    url = new URL(spelled);
+  } catch {
+    throw malformed();
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw malformed();
+  if (url.pathname !== '/' || /^https?:\/\/[^/]+\/./i.test(spelled)) throw malformed();
+  if (anyPort && url.port !== '') throw malformed();
+  return { protocol: url.protocol, hostname: url.hostname, port: anyPort ? 'any' : url.port };
+}
+
+function parseCorsOrigins(raw: string | undefined, production: boolean): readonly CorsOrigin[] {
+  const value = optional(raw);
+  if (value === undefined) return production ? [] : LOCAL_DEVELOPMENT_ORIGINS;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map(parseCorsOrigin);
+}
+
+function parseMetrics(env: NodeJS.ProcessEnv, production: boolean): MetricsConfig {
+  const host = optional(env.METRICS_HOST) ?? '127.0.0.1';
+  if (optional(env.METRICS_PORT) !== undefined) {
+    return { on: 'own-port', port: parseInteger('METRICS_PORT', env.METRICS_PORT, 0, 0, 65535), host };
+  }
+  if (optional(env.METRICS_HOST) !== undefined) throw new ConfigError('METRICS_HOST needs METRICS_PORT');
+  return production ? { on: 'nowhere' } : { on: 'api-port' };
 }
 
 /** Every environment variable the server reads, parsed and validated in one place. */
@@ -94,5 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: parseInteger('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 10_000, 0, 600_000),
     statementTimeoutMs: parseInteger('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 15_000, 0, 3_600_000),
     production,
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
+    explorer: !production,
+    metrics: parseMetrics(env, production),
   };
 }

@@ -23,6 +23,7 @@ const server = await startServer(config, logger).catch((error: unknown) => {
   process.exit(1);
 });
 logger.info({ url: `${server.url}/graphql`, ms: Date.now() - started }, `Bestays API ready at ${server.url}/graphql`);
+if (server.metricsUrl) logger.info({ url: `${server.metricsUrl}/metrics` }, `metrics at ${server.metricsUrl}/metrics`);
 
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {

@@ -7,11 +7,14 @@ import { createOrm, migrateUp, type Orm } from './db/orm.js';
 import { createApp, type App } from './app.js';
 import { DatabaseNotifications } from './db/notifications.js';
 import { USER_CHANGES_CHANNEL } from './users/user.entity.js';
+import { startMetricsServer, type MetricsServer } from './http/metrics.server.js';
 
 export interface RunningServer {
   url: string;
   orm: Orm;
   httpServer: Server;
+  /** Where `/metrics` is served when METRICS_PORT gives it its own port. */
+  metricsUrl?: string;
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes everything. */
   close(): Promise<void>;
 }
@@ -48,6 +51,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
   let orm: Orm | undefined;
   let app: App | undefined;
   let notifications: DatabaseNotifications | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     orm = await createOrm({
       clientUrl: database.url,
@@ -59,6 +63,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     notifications = new DatabaseNotifications({ url: database.url, channels: [USER_CHANGES_CHANNEL], logger });
     await notifications.start();
     app = await createApp({ orm, config, logger, notifications });
+    if (config.metrics.on === 'own-port') metricsServer = await startMetricsServer(app.metricsRegistry, config.metrics);
     const httpServer = createServer(app.express);
     httpServer.keepAliveTimeout = 5_000;
     const address = await listen(httpServer, config.port, config.host);
@@ -67,15 +72,18 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     const readyOrm = orm;
     const readyApp = app;
     const readyNotifications = notifications;
+    const readyMetricsServer = metricsServer;
     let closing: Promise<void> | undefined;
     return {
       url,
       orm: readyOrm,
       httpServer,
+      metricsUrl: readyMetricsServer?.url,
       close: () =>
         (closing ??= (async () => {
           await drain(httpServer, config.shutdownGraceMs);
           logger.debug('http server closed');
+          await readyMetricsServer?.close();
           await readyApp.stop();
           logger.debug('graphql stopped');
           await readyNotifications.close();
@@ -86,6 +94,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
         })()),
     };
   } catch (error) {
+    await metricsServer?.close().catch(() => undefined);
     await app?.stop().catch(() => undefined);
     await notifications?.close();
     await orm?.close().catch(() => undefined);

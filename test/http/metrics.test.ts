@@ -40,3 +40,46 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^db_pool_connections\{state="total"\} \d+/m);
   });
 });
+
+describe('/metrics with METRICS_PORT', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { NODE_ENV: 'production', METRICS_PORT: '0' } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('serves the metrics on their own port, on 127.0.0.1, and not on the API port', async () => {
+    const metricsUrl = server.server.metricsUrl;
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(metricsUrl).not.toBe(server.url);
+    await server.gql('query Listing { properties { totalCount } }');
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    expect(sampleValue(text, /^graphql_requests_total\{operation="Listing",outcome="success"\}/)).toBe(1);
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${metricsUrl}/graphql`)).status).toBe(404);
+  });
+});
+
+describe('/metrics in production without METRICS_PORT', () => {
+  it('is not served on the public port', async () => {
+    const server = await startTestServer({ env: { NODE_ENV: 'production' } });
+    try {
+      expect(server.server.metricsUrl).toBeUndefined();
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the metrics server at shutdown', () => {
+  it('stops listening when the server closes', async () => {
+    const server = await startTestServer({ env: { METRICS_PORT: '0' } });
+    const metricsUrl = server.server.metricsUrl;
+    expect((await fetch(`${metricsUrl}/metrics`)).status).toBe(200);
+    await server.close();
+    await expect(fetch(`${metricsUrl}/metrics`)).rejects.toThrow();
+  });
+});
