@@ -60,6 +60,17 @@ async function listing(body: Body): Promise<unknown> {
   };
 }
 
+/** W1a: the same page for a visitor, no creator asked for, so no users join. */
+async function anonymousListing(body: Body): Promise<unknown> {
+  const first = typeof body.first === 'number' ? body.first : 50;
+  const { rows } = await pool.query<{ id: string; title: string }>(
+    `select id, title from properties
+     where is_published order by created_at desc, id desc limit $1`,
+    [first + 1],
+  );
+  return { properties: { nodes: rows.slice(0, first).map((row) => ({ id: row.id, title: row.title })) } };
+}
+
 /** W2: one property and the newest 20 entries of its trail, each with its actor's email. */
 async function detail(body: Body): Promise<unknown> {
   const id = stringField(body, 'id');
@@ -165,7 +176,7 @@ async function write(body: Body): Promise<unknown> {
   }
 }
 
-const ROUTES: Record<string, Handler> = { '/w1': listing, '/w2': detail, '/w3': auditFilter, '/w4': write };
+const ROUTES: Record<string, Handler> = { '/w1': listing, '/w1a': anonymousListing, '/w2': detail, '/w3': auditFilter, '/w4': write };
 
 async function readJson(req: IncomingMessage): Promise<Body> {
   const chunks: Buffer[] = [];

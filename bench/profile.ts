@@ -13,7 +13,7 @@ import { drive } from './load.js';
 import { PROJECT_ROOT, startBuiltServer } from './processes.js';
 import { benchAdminToken, buildServer, checkOnce, page200After, seededSizes, workloadInputs } from './setup.js';
 import { printSummary, readProfile, summarise } from './cpuprofile-summary.js';
-import { WORKLOADS } from './workloads.js';
+import { WORKLOADS, headersFor } from './workloads.js';
 
 const PROFILE_DIR = join(PROJECT_ROOT, 'bench', 'profiles');
 
@@ -44,10 +44,11 @@ async function main(): Promise<void> {
     const server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`], entry });
     try {
       if (workload.key === 'W3p200') inputs.serverPage200After = await page200After('server', server.url, inputs, headers);
+      const workloadHeaders = headersFor(workload, headers);
       const first = workload.server(inputs);
-      await checkOnce(`${server.url}${first.path}`, first.body, headers);
-      if (warmup > 0) await drive(server.url, () => workload.server(inputs), { ...load, durationSeconds: warmup }, headers);
-      const result = await drive(server.url, () => workload.server(inputs), load, headers);
+      await checkOnce(`${server.url}${first.path}`, first.body, workloadHeaders);
+      if (warmup > 0) await drive(server.url, () => workload.server(inputs), { ...load, durationSeconds: warmup }, workloadHeaders);
+      const result = await drive(server.url, () => workload.server(inputs), load, workloadHeaders);
       console.log(`\n${workload.label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.errors} errors (under the profiler)`);
     } finally {
       const code = await server.stop();
