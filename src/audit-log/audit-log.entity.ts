@@ -27,7 +27,7 @@ const UNCHANGED_EXCEPT_ACTOR =
   body: `if pg_trigger_depth() > 1 and new.performed_by is null and ${UNCHANGED_EXCEPT_ACTOR} then return new; end if; ${REFUSE};`,
 })
 @Trigger({ name: 'refuse_delete', timing: 'before', events: ['delete'], body: `${REFUSE};` })
-@ObjectType('AuditLog')
+@ObjectType('AuditLog', { simpleResolvers: true })
 @Entity({ tableName: 'audit_log', comment: 'Append-only record of every change to an audited entity' })
 @Index({
   name: 'idx_audit_log_entity',

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 
-@ObjectType('PropertyVersion', { description: 'A property as it stood at an instant, rebuilt from the audit log.' })
+@ObjectType('PropertyVersion', { simpleResolvers: true, description: 'A property as it stood at an instant, rebuilt from the audit log.' })
 export class PropertyVersion {
   @Field(() => ID)
   propertyId!: string;

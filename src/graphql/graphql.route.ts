@@ -18,6 +18,7 @@ import { createContext, type GraphQLContext } from './context.js';
 import { contractCodeOf, errorLogPlugin, formatError } from './errors.js';
 import { documentLimits } from './limits.js';
 import { refuseNulCharacters } from './nul-characters.js';
+import { compiledExecution } from './jit-executor.js';
 
 export interface GraphQLRouteOptions {
   orm: Orm;
@@ -40,7 +41,7 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
   const { orm, sql, viewers, schema, verifyToken, logger } = options;
   const limits = documentLimits({ introspection: options.introspection });
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    gateway: compiledExecution(schema),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     formatError,

@@ -10,7 +10,7 @@ export enum SortDirection {
 
 registerEnumType(SortDirection, { name: 'SortDirection' });
 
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', { simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -132,7 +132,7 @@ export interface Connection<Node> {
  * `Node` is what the page holds: the GraphQL type's class, or the plain records a reader returns for it.
  */
 export function connectionType<Node extends object>(name: string, nodeType: ClassType<object>): new (page: Page<Node>) => Connection<Node> {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class EdgeType implements Edge<Node> {
     @Field(() => String)
     cursor!: string;
@@ -141,7 +141,7 @@ export function connectionType<Node extends object>(name: string, nodeType: Clas
     node!: Node;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class ConnectionType implements Connection<Node> {
     @Field(() => [EdgeType])
     edges: Edge<Node>[];

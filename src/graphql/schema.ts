@@ -10,7 +10,11 @@ import { withDateTimeInputErrors } from './date-time.scalar.js';
 
 const RESOLVERS = [PropertyResolver, UserResolver, PropertyHistoryResolver, AuditLogResolver] as const;
 
-/** The schema as declared, with the @auth directive defined: what `schema.graphql` prints. */
+/**
+ * The schema as declared, with the @auth directive defined: what `schema.graphql` prints. Every
+ * object type sets `simpleResolvers`: its plain fields are read by graphql's default resolver, not
+ * through TypeGraphQL's middleware wrapper, which this schema never uses (@auth is a directive).
+ */
 export async function buildDeclaredSchema(): Promise<GraphQLSchema> {
   const generated = await buildSchema({ resolvers: [...RESOLVERS], validate: false });
   const roleType = generated.getType('Role');

@@ -5,7 +5,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { v7 as uuidv7 } from 'uuid';
 import { User } from '../users/user.entity.js';
 
-@ObjectType('Property')
+@ObjectType('Property', { simpleResolvers: true })
 @Entity({ tableName: 'properties', comment: 'Listings that agents create and publish' })
 @Index({ name: 'idx_properties_created_at_id', properties: ['createdAt', 'id'] })
 @Index({ name: 'idx_properties_updated_at_id', properties: ['updatedAt', 'id'] })

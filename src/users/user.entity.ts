@@ -21,7 +21,7 @@ export const USER_CHANGES_CHANNEL = 'bestays_user_changed';
   forEach: 'row',
   body: `perform pg_notify('${USER_CHANGES_CHANNEL}', old.id::text); return null;`,
 })
-@ObjectType('User')
+@ObjectType('User', { simpleResolvers: true })
 @Entity({ tableName: 'users', comment: 'Accounts, one per Clerk user; roles live here, never in tokens' })
 export class User {
   [OptionalProps]?: 'role' | 'createdAt' | 'updatedAt';

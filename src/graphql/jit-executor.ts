@@ -1,0 +1,71 @@
+import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import { LRUCache } from 'lru-cache';
+
+const MAX_COMPILED = 1_000;
+
+type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
+type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
+
+/** What graphql-jit reports: its own error type, with graphql-js's fields. */
+interface JitError {
+  message: string;
+  locations?: readonly { line: number; column: number }[];
+  path?: readonly (string | number)[];
+  originalError?: Error;
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * graphql-jit's errors as graphql-js's GraphQLError, so that Apollo's formatting and our
+ * `formatError` treat them exactly as errors of graphql-js's own executor. A result without data
+ * is a request error (variables that do not coerce), which Apollo reports as BAD_USER_INPUT.
+ */
+function asGraphQLErrors(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const requestError = !('data' in result) || result.data === undefined;
+  const errors = (result.errors as readonly JitError[]).map((error) => {
+    const rebuilt = new GraphQLError(error.message, {
+      path: error.path,
+      originalError: error.originalError,
+      extensions: requestError ? { code: 'BAD_USER_INPUT', ...error.extensions } : error.extensions,
+    });
+    return Object.assign(rebuilt, { locations: error.locations });
+  });
+  return { ...result, errors };
+}
+
+/**
+ * Executes operations with graphql-jit, which compiles each distinct document once into a plain
+ * function, through Apollo Server's gateway hook (its one seam for another executor). Apollo still
+ * parses, validates (the document limits included), runs every plugin and formats every error.
+ */
+export function compiledExecution(schema: GraphQLSchema): Gateway {
+  const compiled = new LRUCache<DocumentNode, CompiledQuery | ExecutionResult>({ max: MAX_COMPILED });
+  const compile = (document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult => {
+    // Apollo hands the same parsed document back for the same text, so the document is the key.
+    const key = document;
+    const cached = compiled.get(key);
+    if (cached && (!isCompiledQuery(cached) || cached.operationName === operationName)) return cached;
+    const fresh = compileQuery(schema, document, operationName);
+    compiled.set(key, fresh);
+    return fresh;
+  };
+  const executor: Executor = async (requestContext) => {
+    const query = compile(requestContext.document, requestContext.operationName ?? undefined);
+    if (!isCompiledQuery(query)) return asGraphQLErrors(query);
+    const result = await query.query(undefined, requestContext.context, requestContext.request.variables ?? {});
+    return asGraphQLErrors(result);
+  };
+  return {
+    async load() {
+      return { schema, executor };
+    },
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: '' });
+      return () => undefined;
+    },
+    async stop() {},
+  };
+}
