@@ -15,13 +15,34 @@ export interface GraphQLContext {
   operationName?: string;
 }
 
-/** A context whose EntityManager is forked only if a resolver asks for it. */
+/**
+ * The context of one request. The EntityManager is a getter on the prototype, not an own
+ * property: Apollo copies the context's own properties for each operation, which would otherwise
+ * fork an EntityManager for every read.
+ */
+class RequestContext implements GraphQLContext {
+  sql: SqlReader;
+  viewer: User | null;
+  requestId: string;
+  logger: Logger;
+  operationName?: string;
+  private forked: EntityManager | undefined;
+
+  constructor(
+    fields: Omit<GraphQLContext, 'em'>,
+    private readonly fork: () => EntityManager,
+  ) {
+    this.sql = fields.sql;
+    this.viewer = fields.viewer;
+    this.requestId = fields.requestId;
+    this.logger = fields.logger;
+  }
+
+  get em(): EntityManager {
+    return (this.forked ??= this.fork());
+  }
+}
+
 export function createContext(fields: Omit<GraphQLContext, 'em'>, fork: () => EntityManager): GraphQLContext {
-  let em: EntityManager | undefined;
-  return {
-    ...fields,
-    get em() {
-      return (em ??= fork());
-    },
-  };
+  return new RequestContext(fields, fork);
 }

@@ -42,18 +42,19 @@ function asGraphQLErrors(result: ExecutionResult): ExecutionResult {
  * parses, validates (the document limits included), runs every plugin and formats every error.
  */
 export function compiledExecution(schema: GraphQLSchema): Gateway {
-  const compiled = new LRUCache<DocumentNode, CompiledQuery | ExecutionResult>({ max: MAX_COMPILED });
-  const compile = (document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult => {
-    // Apollo hands the same parsed document back for the same text, so the document is the key.
-    const key = document;
-    const cached = compiled.get(key);
-    if (cached && (!isCompiledQuery(cached) || cached.operationName === operationName)) return cached;
-    const fresh = compileQuery(schema, document, operationName);
-    compiled.set(key, fresh);
-    return fresh;
+  // Keyed by the document's hash (Apollo's, of its text) and the operation chosen in it.
+  const compiled = new LRUCache<string, CompiledQuery | ExecutionResult>({ max: MAX_COMPILED });
+  const compile = (queryHash: string, document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult => {
+    const key = `${queryHash}:${operationName ?? ''}`;
+    let query = compiled.get(key);
+    if (!query) {
+      query = compileQuery(schema, document, operationName);
+      compiled.set(key, query);
+    }
+    return query;
   };
   const executor: Executor = async (requestContext) => {
-    const query = compile(requestContext.document, requestContext.operationName ?? undefined);
+    const query = compile(requestContext.queryHash, requestContext.document, requestContext.operationName ?? undefined);
     if (!isCompiledQuery(query)) return asGraphQLErrors(query);
     const result = await query.query(undefined, requestContext.context, requestContext.request.variables ?? {});
     return asGraphQLErrors(result);

@@ -14,7 +14,12 @@ function valueContainsNul(value: unknown): boolean {
   return false;
 }
 
+// Apollo hands out the same parsed document for the same text: each is visited once.
+const documentsWithNul = new WeakMap<DocumentNode, boolean>();
+
 function documentContainsNul(document: DocumentNode): boolean {
+  const known = documentsWithNul.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     StringValue(node) {
@@ -25,6 +30,7 @@ function documentContainsNul(document: DocumentNode): boolean {
       return undefined;
     },
   });
+  documentsWithNul.set(document, found);
   return found;
 }
 

@@ -50,6 +50,11 @@ export function corsMiddleware(allowed: readonly CorsOrigin[]): RequestHandler {
   return (req, res, next) => {
     // The answer depends on the Origin even when it is refused (cors only says so when it allows).
     res.vary('Origin');
+    // Only browsers send an Origin; everything else (servers, scripts, curl) has nothing to negotiate.
+    if (req.headers.origin === undefined) {
+      next();
+      return;
+    }
     handle(req, res, next);
   };
 }

@@ -1,5 +1,5 @@
-import { User } from './user.entity.js';
 import type { Role } from './role.js';
+import { UserRecord } from './user.row.js';
 
 /**
  * A user joined into another statement: its columns under `<alias>_` names, so that one row can
@@ -12,16 +12,43 @@ export function joinedUserColumns(table: string, alias: string): string {
   );
 }
 
+interface JoinedColumnNames {
+  role: string;
+  email: string;
+  clerkUserId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+// Built once per alias: every row of every page reads its users by these names.
+const namesByAlias = new Map<string, JoinedColumnNames>();
+
+function namesOf(alias: string): JoinedColumnNames {
+  let names = namesByAlias.get(alias);
+  if (!names) {
+    names = {
+      role: `${alias}_role`,
+      email: `${alias}_email`,
+      clerkUserId: `${alias}_clerk_user_id`,
+      createdAt: `${alias}_created_at`,
+      updatedAt: `${alias}_updated_at`,
+    };
+    namesByAlias.set(alias, names);
+  }
+  return names;
+}
+
 /** The joined user of `alias`, or null where the row has none (no such relation, or the user is gone). */
-export function joinedUser(row: Record<string, unknown>, alias: string, id: number | null): User | null {
-  const role = row[`${alias}_role`] as Role | null | undefined;
+export function joinedUser(row: Record<string, unknown>, alias: string, id: number | null): UserRecord | null {
+  const names = namesOf(alias);
+  const role = row[names.role] as Role | null | undefined;
   if (id === null || role == null) return null;
-  const user = Object.create(User.prototype) as User;
-  user.id = id;
-  user.role = role;
-  user.email = row[`${alias}_email`] as string;
-  user.clerkUserId = row[`${alias}_clerk_user_id`] as string;
-  user.createdAt = new Date(row[`${alias}_created_at`] as string);
-  user.updatedAt = new Date(row[`${alias}_updated_at`] as string);
-  return user;
+  return new UserRecord(
+    id,
+    role,
+    row[names.email] as string,
+    row[names.clerkUserId] as string,
+    new Date(row[names.createdAt] as string),
+    new Date(row[names.updatedAt] as string),
+  );
 }

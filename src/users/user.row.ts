@@ -1,4 +1,4 @@
-import { User } from './user.entity.js';
+import type { User } from './user.entity.js';
 import type { Role } from './role.js';
 
 /** A `users` row as PostgreSQL returns it (column names). */
@@ -11,16 +11,22 @@ export interface UserRow {
   updated_at: Date | string;
 }
 
-export const USER_COLUMNS = ['id', 'role', 'email', 'clerkUserId', 'createdAt', 'updatedAt'] as const;
+/**
+ * A user read for GraphQL and authorization: plain data with a User's fields, never flushed. Not
+ * an object of the entity's prototype: the ORM's property setters there make every assignment
+ * cost what a whole listing should.
+ */
+export class UserRecord implements Pick<User, 'id' | 'role' | 'email' | 'clerkUserId' | 'createdAt' | 'updatedAt'> {
+  constructor(
+    readonly id: number,
+    readonly role: Role,
+    readonly email: string,
+    readonly clerkUserId: string,
+    readonly createdAt: Date,
+    readonly updatedAt: Date,
+  ) {}
+}
 
-/** A user read to resolve GraphQL fields from, without a managed entity's tracking: it is never flushed. */
-export function userFromRow(row: UserRow): User {
-  const user = Object.create(User.prototype) as User;
-  user.id = row.id;
-  user.role = row.role;
-  user.email = row.email;
-  user.clerkUserId = row.clerk_user_id;
-  user.createdAt = new Date(row.created_at);
-  user.updatedAt = new Date(row.updated_at);
-  return user;
+export function userFromRow(row: UserRow): UserRecord {
+  return new UserRecord(row.id, row.role, row.email, row.clerk_user_id, new Date(row.created_at), new Date(row.updated_at));
 }
