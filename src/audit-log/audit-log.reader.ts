@@ -2,7 +2,7 @@ import type { SqlReader } from '../db/sql-reader.js';
 import { SqlParameters } from '../db/sql-parameters.js';
 import { joinedUser, joinedUserColumns } from '../users/user.columns.js';
 import { userIdOf } from '../users/user.service.js';
-import { cursorString, decodeCursor, encodeCursor, isPgInstant, pageOf, pageSize, type Page } from '../graphql/pagination.js';
+import { cursorString, decodeCursor, isPgInstant, PageEdge, pageOf, pageSize, type Page } from '../graphql/pagination.js';
 import { isUuid } from '../shared/ids.js';
 import type { AuditLogFilter } from './audit-log.inputs.js';
 import type { AuditLogRow } from './audit-log.row.js';
@@ -48,7 +48,7 @@ function recordOf(row: JoinedRow, withPerformer: boolean): AuditLogRecord {
     row.entity_type,
     row.entity_id,
     row.action,
-    new Date(row.performed_at),
+    row.performed_at,
     row.changes,
     row.ip_address,
     row.user_agent,
@@ -57,8 +57,8 @@ function recordOf(row: JoinedRow, withPerformer: boolean): AuditLogRecord {
   );
 }
 
-function edgeOf(row: JoinedRow, withPerformer: boolean): { cursor: string; node: AuditLogRecord } {
-  return { cursor: encodeCursor(ORDERING, [row.performed_at, row.id]), node: recordOf(row, withPerformer) };
+function edgeOf(row: JoinedRow, withPerformer: boolean): PageEdge<AuditLogRecord> {
+  return new PageEdge(recordOf(row, withPerformer), ORDERING, [row.performed_at, row.id]);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Reference } from '@mikro-orm/core';
+import { instantFromPg } from '../db/pg-instant.js';
 import type { User } from '../users/user.entity.js';
 import type { AuditAction } from './audit-action.js';
 import type { AuditChanges, AuditLog } from './audit-log.entity.js';
@@ -8,12 +9,15 @@ import type { AuditChanges, AuditLog } from './audit-log.entity.js';
  * actor's id, and the actor itself where the request selected it and the reader joined it in.
  */
 export class AuditLogRecord {
+  private performedAtDate: Date | undefined;
+
   constructor(
     readonly id: string,
     readonly entityType: string,
     readonly entityId: string,
     readonly action: AuditAction,
-    readonly performedAt: Date,
+    /** As PostgreSQL prints it: made a Date only if a client selects it. */
+    private readonly performedAtText: string,
     readonly changes: AuditChanges | null,
     readonly ipAddress: string | null,
     readonly userAgent: string | null,
@@ -21,6 +25,10 @@ export class AuditLogRecord {
     /** `undefined` where the reader did not join the actor. */
     readonly joinedPerformer: User | null | undefined,
   ) {}
+
+  get performedAt(): Date {
+    return (this.performedAtDate ??= instantFromPg(this.performedAtText));
+  }
 }
 
 export function performerIdOf(entry: AuditLog | AuditLogRecord): number | null {

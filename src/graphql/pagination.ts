@@ -91,8 +91,24 @@ export function isPgInstant(value: string): boolean {
 }
 
 export interface Edge<Node> {
-  cursor: string;
-  node: Node;
+  readonly cursor: string;
+  readonly node: Node;
+}
+
+/**
+ * An edge whose cursor is encoded only if a client selects it: a listing that asks for nodes
+ * alone pays no JSON and base64 per row.
+ */
+export class PageEdge<Node> implements Edge<Node> {
+  constructor(
+    readonly node: Node,
+    private readonly ordering: string,
+    private readonly position: readonly CursorPart[],
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.ordering, this.position);
+  }
 }
 
 /** One page of a keyset query: rows fetched with `limit first + 1`, so the extra row tells whether more follow. */
@@ -157,11 +173,16 @@ export function connectionType<Node extends object>(name: string, nodeType: Clas
     constructor(page: Page<Node>) {
       this.edges = page.edges;
       this.nodes = page.edges.map((edge) => edge.node);
+      const { edges } = page;
       this.pageInfo = {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: page.hasPreviousPage,
-        startCursor: page.edges[0]?.cursor ?? null,
-        endCursor: page.edges.at(-1)?.cursor ?? null,
+        get startCursor() {
+          return edges[0]?.cursor ?? null;
+        },
+        get endCursor() {
+          return edges.at(-1)?.cursor ?? null;
+        },
       };
       this.countTotal = page.countTotal;
     }

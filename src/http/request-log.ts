@@ -4,6 +4,8 @@ import type { GraphQLContext } from '../graphql/context.js';
 
 /** One line per request: operation name, duration, status. */
 export function requestLog(logger: Logger) {
+  // A level that drops the line need not time the request at all.
+  if (!logger.isLevelEnabled('info')) return (_req: Request, _res: Response, next: NextFunction): void => next();
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

@@ -7,8 +7,8 @@ import {
   SortDirection,
   cursorString,
   decodeCursor,
-  encodeCursor,
   isPgInstant,
+  PageEdge,
   pageOf,
   pageSize,
   type Page,
@@ -88,8 +88,8 @@ function recordOf(row: PropertyRow, joins: ActorJoins): PropertyRecord {
     row.title,
     row.description,
     row.is_published,
-    new Date(row.created_at),
-    new Date(row.updated_at),
+    row.created_at,
+    row.updated_at,
     { createdBy: row.created_by, updatedBy: row.updated_by, publishedBy: row.published_by },
     joined,
   );
@@ -146,7 +146,7 @@ export class PropertyReader {
       rows,
       first,
       args.after != null,
-      (row) => ({ cursor: encodeCursor(ordering, [row[sort.column], row.id]), node: recordOf(row, joins) }),
+      (row) => new PageEdge(recordOf(row, joins), ordering, [row[sort.column], row.id]),
       async () => {
         const countWhere = countConditions.length ? ` where ${countConditions.join(' and ')}` : '';
         const [row] = await this.sql.rows<{ total: number }>(`select count(*)::int as total from properties p${countWhere}`, countValues);

@@ -1,4 +1,5 @@
 import { Reference } from '@mikro-orm/core';
+import { instantFromPg } from '../db/pg-instant.js';
 import type { User } from '../users/user.entity.js';
 import type { Property } from './property.entity.js';
 
@@ -12,16 +13,28 @@ export const PROPERTY_ACTORS: readonly PropertyActor[] = ['createdBy', 'updatedB
  * reader joined them in.
  */
 export class PropertyRecord {
+  private createdAtDate: Date | undefined;
+  private updatedAtDate: Date | undefined;
+
   constructor(
     readonly id: string,
     readonly title: string,
     readonly description: string | null,
     readonly isPublished: boolean,
-    readonly createdAt: Date,
-    readonly updatedAt: Date,
+    /** As PostgreSQL prints them: made Dates only if a client selects them. */
+    private readonly createdAtText: string,
+    private readonly updatedAtText: string,
     readonly actorIds: Readonly<Record<PropertyActor, number | null>>,
     readonly joinedActors: Readonly<Partial<Record<PropertyActor, User | null>>>,
   ) {}
+
+  get createdAt(): Date {
+    return (this.createdAtDate ??= instantFromPg(this.createdAtText));
+  }
+
+  get updatedAt(): Date {
+    return (this.updatedAtDate ??= instantFromPg(this.updatedAtText));
+  }
 }
 
 /** The id of a property's user, whether it came from a reader or from the unit of work. */

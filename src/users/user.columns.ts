@@ -1,3 +1,4 @@
+import { instantFromPg } from '../db/pg-instant.js';
 import type { Role } from './role.js';
 import { UserRecord } from './user.row.js';
 
@@ -48,7 +49,7 @@ export function joinedUser(row: Record<string, unknown>, alias: string, id: numb
     role,
     row[names.email] as string,
     row[names.clerkUserId] as string,
-    new Date(row[names.createdAt] as string),
-    new Date(row[names.updatedAt] as string),
+    instantFromPg(row[names.createdAt] as string),
+    instantFromPg(row[names.updatedAt] as string),
   );
 }

@@ -1,3 +1,4 @@
+import { instantFromPg } from '../db/pg-instant.js';
 import type { User } from './user.entity.js';
 import type { Role } from './role.js';
 
@@ -28,5 +29,5 @@ export class UserRecord implements Pick<User, 'id' | 'role' | 'email' | 'clerkUs
 }
 
 export function userFromRow(row: UserRow): UserRecord {
-  return new UserRecord(row.id, row.role, row.email, row.clerk_user_id, new Date(row.created_at), new Date(row.updated_at));
+  return new UserRecord(row.id, row.role, row.email, row.clerk_user_id, instantFromPg(row.created_at), instantFromPg(row.updated_at));
 }

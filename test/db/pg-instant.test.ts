@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { instantFromPg } from '../../src/db/pg-instant.js';
+
+describe('instants as PostgreSQL prints them', () => {
+  it('reads a UTC timestamptz with microseconds to the millisecond, as Date would', () => {
+    expect(instantFromPg('2026-11-25 12:20:55.400462+00').toISOString()).toBe('2026-11-25T12:20:55.400Z');
+    expect(instantFromPg('2026-02-28 23:59:59.9+00').toISOString()).toBe('2026-02-28T23:59:59.900Z');
+    expect(instantFromPg('2026-01-01 00:00:00+00').toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('leaves other layouts and Dates to Date itself', () => {
+    expect(instantFromPg('2026-11-25T12:20:55.123Z').toISOString()).toBe('2026-11-25T12:20:55.123Z');
+    const date = new Date('2020-01-01T00:00:00Z');
+    expect(instantFromPg(date)).toBe(date);
+  });
+});
