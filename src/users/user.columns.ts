@@ -1,4 +1,3 @@
-import { instantFromPg } from '../db/pg-instant.js';
 import type { Role } from './role.js';
 import { UserRecord } from './user.row.js';
 
@@ -49,7 +48,7 @@ export function joinedUser(row: Record<string, unknown>, alias: string, id: numb
     role,
     row[names.email] as string,
     row[names.clerkUserId] as string,
-    instantFromPg(row[names.createdAt] as string),
-    instantFromPg(row[names.updatedAt] as string),
+    row[names.createdAt] as string,
+    row[names.updatedAt] as string,
   );
 }

@@ -18,16 +18,28 @@ export interface UserRow {
  * cost what a whole listing should.
  */
 export class UserRecord implements Pick<User, 'id' | 'role' | 'email' | 'clerkUserId' | 'createdAt' | 'updatedAt'> {
+  private createdAtDate: Date | undefined;
+  private updatedAtDate: Date | undefined;
+
   constructor(
     readonly id: number,
     readonly role: Role,
     readonly email: string,
     readonly clerkUserId: string,
-    readonly createdAt: Date,
-    readonly updatedAt: Date,
+    /** As PostgreSQL gave them: made Dates only if a client selects them. */
+    private readonly createdAtValue: string | Date,
+    private readonly updatedAtValue: string | Date,
   ) {}
+
+  get createdAt(): Date {
+    return (this.createdAtDate ??= instantFromPg(this.createdAtValue));
+  }
+
+  get updatedAt(): Date {
+    return (this.updatedAtDate ??= instantFromPg(this.updatedAtValue));
+  }
 }
 
 export function userFromRow(row: UserRow): UserRecord {
-  return new UserRecord(row.id, row.role, row.email, row.clerk_user_id, instantFromPg(row.created_at), instantFromPg(row.updated_at));
+  return new UserRecord(row.id, row.role, row.email, row.clerk_user_id, row.created_at, row.updated_at);
 }
