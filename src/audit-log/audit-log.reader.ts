@@ -13,8 +13,27 @@ import { AUDIT_SPECS } from './audit-spec.js';
 const ORDERING = 'audit:performed_at:desc';
 const AUDITED_TYPES = [...AUDIT_SPECS.values()].map((spec) => spec.entityType);
 const PROPERTY_TYPE = 'property';
-const ENTRY_COLUMNS = 'a.id, a.entity_type, a.entity_id, a.action, a.performed_by, a.performed_at, a.changes, a.ip_address, a.user_agent';
+/** Always read: the keys of an entry and its cursor. */
+const KEY_COLUMNS = ['id', 'entity_type', 'entity_id', 'performed_by', 'performed_at'];
+/** Read only when selected: `changes` above all, whose JSON the driver parses for every row. */
+const FIELD_COLUMNS: Readonly<Record<string, string>> = {
+  action: 'action',
+  changes: 'changes',
+  ipAddress: 'ip_address',
+  userAgent: 'user_agent',
+};
 const PERFORMER = 'performer';
+
+/** What a request selected of each entry, and of its actor where it selected `performedBy`. */
+export interface EntrySelection {
+  fields: ReadonlySet<string>;
+  performer: ReadonlySet<string> | undefined;
+}
+
+/** A stable key for a selection, so that equal selections share a loader. */
+export function selectionKey(selection: EntrySelection): string {
+  return JSON.stringify([[...selection.fields].sort(), selection.performer ? [...selection.performer].sort() : null]);
+}
 
 export interface PageArgs {
   first?: number | null;
@@ -34,15 +53,22 @@ function positionAfter(after: string | null | undefined): Position | undefined {
   return { performedAt: cursorString(performedAt, isPgInstant), id: cursorString(id, isUuid) };
 }
 
-function selectList(withPerformer: boolean): string {
-  return withPerformer ? `${ENTRY_COLUMNS}, ${joinedUserColumns('u', PERFORMER)}` : ENTRY_COLUMNS;
+function selectList(selection: EntrySelection): string {
+  const columns = [...KEY_COLUMNS];
+  for (const field of selection.fields) {
+    const column = FIELD_COLUMNS[field];
+    if (column) columns.push(column);
+  }
+  const list = columns.map((column) => `a.${column}`).join(', ');
+  return selection.performer ? `${list}, ${joinedUserColumns('u', PERFORMER, selection.performer)}` : list;
 }
 
-function performerJoin(withPerformer: boolean): string {
-  return withPerformer ? ' left join users u on u.id = a.performed_by' : '';
+function performerJoin(selection: EntrySelection): string {
+  return selection.performer ? ' left join users u on u.id = a.performed_by' : '';
 }
 
-function recordOf(row: JoinedRow, withPerformer: boolean): AuditLogRecord {
+/** Fields the request did not select were not read: they stay undefined and no resolver reads them. */
+function recordOf(row: JoinedRow, selection: EntrySelection): AuditLogRecord {
   return new AuditLogRecord(
     row.id,
     row.entity_type,
@@ -53,12 +79,12 @@ function recordOf(row: JoinedRow, withPerformer: boolean): AuditLogRecord {
     row.ip_address,
     row.user_agent,
     row.performed_by,
-    withPerformer ? joinedUser(row, PERFORMER, row.performed_by) : undefined,
+    selection.performer ? joinedUser(row, PERFORMER) : undefined,
   );
 }
 
-function edgeOf(row: JoinedRow, withPerformer: boolean): PageEdge<AuditLogRecord> {
-  return new PageEdge(recordOf(row, withPerformer), ORDERING, [row.performed_at, row.id]);
+function edgeOf(row: JoinedRow, selection: EntrySelection): PageEdge<AuditLogRecord> {
+  return new PageEdge(recordOf(row, selection), ORDERING, [row.performed_at, row.id]);
 }
 
 /**
@@ -87,7 +113,7 @@ export class AuditLogReader {
   constructor(private readonly sql: SqlReader) {}
 
   /** Entries matching the filter, newest first. */
-  async list(args: PageArgs & { filter?: AuditLogFilter | null }, withPerformer: boolean): Promise<Page<AuditLogRecord>> {
+  async list(args: PageArgs & { filter?: AuditLogFilter | null }, selection: EntrySelection): Promise<Page<AuditLogRecord>> {
     const first = pageSize(args.first, 50);
     const after = positionAfter(args.after);
     const parameters = new SqlParameters();
@@ -99,11 +125,11 @@ export class AuditLogReader {
     }
     const where = conditions.length ? ` where ${conditions.join(' and ')}` : '';
     const rows = await this.sql.rows<JoinedRow>(
-      `select ${selectList(withPerformer)} from audit_log a${performerJoin(withPerformer)}${where}` +
+      `select ${selectList(selection)} from audit_log a${performerJoin(selection)}${where}` +
         ` order by a.performed_at desc, a.id desc limit ${parameters.add(first + 1)}`,
       parameters.values,
     );
-    return pageOf(rows, first, after !== undefined, (row) => edgeOf(row, withPerformer), async () => {
+    return pageOf(rows, first, after !== undefined, (row) => edgeOf(row, selection), async () => {
       const countWhere = countConditions.length ? ` where ${countConditions.join(' and ')}` : '';
       const [row] = await this.sql.rows<{ total: number }>(`select count(*)::int as total from audit_log a${countWhere}`, countValues);
       return row!.total;
@@ -117,7 +143,7 @@ export class AuditLogReader {
   async trails(
     propertyIds: readonly string[],
     args: PageArgs,
-    withPerformer: boolean,
+    selection: EntrySelection,
     countTrail: (propertyId: string) => Promise<number>,
   ): Promise<Map<string, Page<AuditLogRecord>>> {
     const first = pageSize(args.first, 20);
@@ -131,13 +157,13 @@ export class AuditLogReader {
       : '';
     const limit = parameters.add(first + 1);
     const rows = await this.sql.rows<JoinedRow>(
-      `select ${selectList(withPerformer)} from unnest(${wanted}::text[]) as wanted(entity_id)
+      `select ${selectList(selection)} from unnest(${wanted}::text[]) as wanted(entity_id)
        cross join lateral (
          select a.* from audit_log a
          where a.entity_type = ${type} and a.entity_id = wanted.entity_id${position}
          order by a.performed_at desc, a.id desc
          limit ${limit}
-       ) a${performerJoin(withPerformer)}
+       ) a${performerJoin(selection)}
        order by a.entity_id, a.performed_at desc, a.id desc`,
       parameters.values,
     );
@@ -146,7 +172,7 @@ export class AuditLogReader {
     return new Map(
       ids.map((id) => [
         id,
-        pageOf(byProperty.get(id)!, first, after !== undefined, (row) => edgeOf(row, withPerformer), () => countTrail(id)),
+        pageOf(byProperty.get(id)!, first, after !== undefined, (row) => edgeOf(row, selection), () => countTrail(id)),
       ]),
     );
   }

@@ -7,7 +7,7 @@ import { AuditLogReader } from './audit-log.reader.js';
 import { joinedPerformerOf, performerIdOf, type AuditLogRecord } from './audit-log.record.js';
 import { User } from '../users/user.entity.js';
 import { loadUser } from '../users/user.loader.js';
-import { selectedNodeFields } from '../graphql/lookahead.js';
+import { entrySelection } from './audit-log.selection.js';
 import type { GraphQLContext } from '../graphql/context.js';
 
 @Resolver(() => AuditLog)
@@ -21,8 +21,7 @@ export class AuditLogResolver {
     @Ctx() { sql }: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<AuditLogConnection> {
-    const withPerformer = selectedNodeFields(info).has('performedBy');
-    return new AuditLogConnection(await new AuditLogReader(sql).list({ first, after, filter }, withPerformer));
+    return new AuditLogConnection(await new AuditLogReader(sql).list({ first, after, filter }, entrySelection(info)));
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Null where the actor was deleted since.' })

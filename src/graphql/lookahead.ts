@@ -1,17 +1,14 @@
 import {
   getDirectiveValues,
-  getNamedType,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
-  isObjectType,
   Kind,
   type FieldNode,
-  type GraphQLObjectType,
   type GraphQLResolveInfo,
   type SelectionSetNode,
 } from 'graphql';
 
-type Selected = Map<string, FieldNode[]>;
+export type Selected = Map<string, FieldNode[]>;
 
 function included(info: GraphQLResolveInfo, node: Parameters<typeof getDirectiveValues>[1]): boolean {
   if (getDirectiveValues(GraphQLSkipDirective, node, info.variableValues)?.if === true) return false;
@@ -43,26 +40,31 @@ function subFields(info: GraphQLResolveInfo, fieldNodes: readonly FieldNode[] | 
   return selected;
 }
 
-function objectTypeOf(parent: GraphQLObjectType, fieldName: string): GraphQLObjectType | undefined {
-  const field = parent.getFields()[fieldName];
-  const type = field ? getNamedType(field.type) : undefined;
-  return type && isObjectType(type) ? type : undefined;
+/** The fields selected on the object that the resolving field returns, by field name. */
+export function selectedFieldNodes(info: GraphQLResolveInfo): Selected {
+  return subFields(info, info.fieldNodes);
+}
+
+/** The fields selected on a connection's nodes, under `nodes` and `edges { node }` alike, by field name. */
+export function selectedNodeFieldNodes(info: GraphQLResolveInfo): Selected {
+  const connectionFields = subFields(info, info.fieldNodes);
+  const selected = subFields(info, connectionFields.get('nodes'));
+  const node = subFields(info, connectionFields.get('edges')).get('node');
+  for (const [name, nodes] of subFields(info, node)) selected.set(name, [...(selected.get(name) ?? []), ...nodes]);
+  return selected;
+}
+
+/** The names of the fields selected under the given field nodes (a relation's own selection). */
+export function namesUnder(info: GraphQLResolveInfo, fieldNodes: readonly FieldNode[] | undefined): Set<string> {
+  return new Set(subFields(info, fieldNodes).keys());
 }
 
 /** The names of the fields selected on the object that the resolving field returns. */
 export function selectedFields(info: GraphQLResolveInfo): Set<string> {
-  return new Set(subFields(info, info.fieldNodes).keys());
+  return new Set(selectedFieldNodes(info).keys());
 }
 
 /** The names of the fields selected on a connection's nodes, under `nodes` and `edges { node }` alike. */
 export function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
-  const connectionFields = subFields(info, info.fieldNodes);
-  const selected = new Set(subFields(info, connectionFields.get('nodes')).keys());
-  const connection = getNamedType(info.returnType);
-  const edgeType = isObjectType(connection) ? objectTypeOf(connection, 'edges') : undefined;
-  if (edgeType) {
-    const node = subFields(info, connectionFields.get('edges')).get('node');
-    for (const name of subFields(info, node).keys()) selected.add(name);
-  }
-  return selected;
+  return new Set(selectedNodeFieldNodes(info).keys());
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { AuditLogReader, type PageArgs } from '../audit-log/audit-log.reader.js';
+import { AuditLogReader, selectionKey, type EntrySelection, type PageArgs } from '../audit-log/audit-log.reader.js';
 import type { AuditLogRecord } from '../audit-log/audit-log.record.js';
 import type { Page } from '../graphql/pagination.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -20,13 +20,13 @@ class AuditTrailLoaders {
     });
   }
 
-  /** Properties asked with the same `first`, `after` and actor selection share one statement. */
-  page(propertyId: string, args: PageArgs, withPerformer: boolean): Promise<Page<AuditLogRecord>> {
-    const key = JSON.stringify([args.first ?? null, args.after ?? null, withPerformer]);
+  /** Properties asked with the same `first`, `after` and selection share one statement. */
+  page(propertyId: string, args: PageArgs, selection: EntrySelection): Promise<Page<AuditLogRecord>> {
+    const key = JSON.stringify([args.first ?? null, args.after ?? null, selectionKey(selection)]);
     let loader = this.pagesByArgs.get(key);
     if (!loader) {
       loader = new DataLoader(async (ids) => {
-        const pages = await this.reader.trails(ids, args, withPerformer, (id) => this.counts.load(id));
+        const pages = await this.reader.trails(ids, args, selection, (id) => this.counts.load(id));
         return ids.map((id) => pages.get(id)!);
       });
       this.pagesByArgs.set(key, loader);
@@ -42,12 +42,12 @@ export function auditTrailPage(
   context: GraphQLContext,
   propertyId: string,
   args: PageArgs,
-  withPerformer: boolean,
+  selection: EntrySelection,
 ): Promise<Page<AuditLogRecord>> {
   let loaders = perRequest.get(context);
   if (!loaders) {
     loaders = new AuditTrailLoaders(new AuditLogReader(context.sql));
     perRequest.set(context, loaders);
   }
-  return loaders.page(propertyId, args, withPerformer);
+  return loaders.page(propertyId, args, selection);
 }

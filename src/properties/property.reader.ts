@@ -16,8 +16,9 @@ import {
 import { isUuid } from '../shared/ids.js';
 import { malformedPropertyId } from './property.errors.js';
 import { PropertyOrderField, type PropertyFilter, type PropertyOrder } from './property.inputs.js';
-import { PROPERTY_ACTORS, PropertyRecord, type PropertyActor } from './property.record.js';
+import { PropertyRecord, type PropertyActor } from './property.record.js';
 import { visibilityFor } from './property.visibility.js';
+import type { PropertySelection } from './property.joins.js';
 
 type SortColumn = 'created_at' | 'updated_at' | 'title';
 
@@ -55,8 +56,16 @@ export interface PropertyListArgs {
   orderBy?: PropertyOrder | null;
 }
 
-/** Which users to bring along in the same statement: those the request selected and may see. */
-export type ActorJoins = ReadonlySet<PropertyActor>;
+/** Columns read for a selected field; `id` and `created_by` (the owner, for access rules) are always read. */
+const FIELD_COLUMNS: Readonly<Record<string, string>> = {
+  title: 'title',
+  description: 'description',
+  isPublished: 'is_published',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  updatedBy: 'updated_by',
+  publishedBy: 'published_by',
+};
 
 export function propertyIdOf(id: string): string {
   if (!isUuid(id)) throw malformedPropertyId();
@@ -68,21 +77,37 @@ function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 }
 
-function selectList(joins: ActorJoins): string {
-  const columns = ['p.id, p.title, p.description, p.is_published, p.created_at, p.updated_at, p.created_by, p.updated_by, p.published_by'];
-  for (const actor of joins) columns.push(joinedUserColumns(`${ACTOR_COLUMNS[actor]}_user`, ACTOR_COLUMNS[actor]));
-  return columns.join(', ');
+/**
+ * Only the columns the request needs: a listing of titles reads neither descriptions nor
+ * instants, which PostgreSQL would send and the driver decode for every row.
+ */
+function selectList(selection: PropertySelection, extraColumn?: string): string {
+  const columns = new Set(['id', 'created_by']);
+  if (extraColumn) columns.add(extraColumn);
+  for (const field of selection.fields) {
+    const column = FIELD_COLUMNS[field];
+    if (column) columns.add(column);
+  }
+  for (const actor of selection.actors.keys()) columns.add(ACTOR_COLUMNS[actor]);
+  const list = [...columns].map((column) => `p.${column}`);
+  for (const [actor, fields] of selection.actors) {
+    list.push(joinedUserColumns(`${ACTOR_COLUMNS[actor]}_user`, ACTOR_COLUMNS[actor], fields));
+  }
+  return list.join(', ');
 }
 
-function fromClause(joins: ActorJoins): string {
+function fromClause(selection: PropertySelection): string {
   let from = 'properties p';
-  for (const actor of joins) from += ` left join users ${ACTOR_COLUMNS[actor]}_user on ${ACTOR_COLUMNS[actor]}_user.id = p.${ACTOR_COLUMNS[actor]}`;
+  for (const actor of selection.actors.keys()) {
+    from += ` left join users ${ACTOR_COLUMNS[actor]}_user on ${ACTOR_COLUMNS[actor]}_user.id = p.${ACTOR_COLUMNS[actor]}`;
+  }
   return from;
 }
 
-function recordOf(row: PropertyRow, joins: ActorJoins): PropertyRecord {
+/** Fields the request did not select were not read: they stay undefined and no resolver reads them. */
+function recordOf(row: PropertyRow, selection: PropertySelection): PropertyRecord {
   const joined: Partial<Record<PropertyActor, User | null>> = {};
-  for (const actor of joins) joined[actor] = joinedUser(row, ACTOR_COLUMNS[actor], row[ACTOR_COLUMNS[actor]] as number | null);
+  for (const actor of selection.actors.keys()) joined[actor] = joinedUser(row, ACTOR_COLUMNS[actor]);
   return new PropertyRecord(
     row.id,
     row.title,
@@ -90,7 +115,7 @@ function recordOf(row: PropertyRow, joins: ActorJoins): PropertyRecord {
     row.is_published,
     row.created_at,
     row.updated_at,
-    { createdBy: row.created_by, updatedBy: row.updated_by, publishedBy: row.published_by },
+    { createdBy: row.created_by, updatedBy: row.updated_by ?? null, publishedBy: row.published_by ?? null },
     joined,
   );
 }
@@ -107,18 +132,18 @@ export class PropertyReader {
   ) {}
 
   /** The property, or null where it does not exist or the viewer may not see it. */
-  async findVisible(id: string, joins: ActorJoins): Promise<PropertyRecord | null> {
+  async findVisible(id: string, selection: PropertySelection): Promise<PropertyRecord | null> {
     const parameters = new SqlParameters();
     const conditions = [`p.id = ${parameters.add(propertyIdOf(id))}`, ...this.visibilityConditions(parameters)];
     const rows = await this.sql.rows<PropertyRow>(
-      `select ${selectList(joins)} from ${fromClause(joins)} where ${conditions.join(' and ')}`,
+      `select ${selectList(selection)} from ${fromClause(selection)} where ${conditions.join(' and ')}`,
       parameters.values,
     );
-    return rows[0] ? recordOf(rows[0], joins) : null;
+    return rows[0] ? recordOf(rows[0], selection) : null;
   }
 
   /** The properties the viewer may see, filtered, in one keyset page. */
-  async list(args: PropertyListArgs, joins: ActorJoins): Promise<Page<PropertyRecord>> {
+  async list(args: PropertyListArgs, selection: PropertySelection): Promise<Page<PropertyRecord>> {
     const first = pageSize(args.first, 20);
     const field = args.orderBy?.field ?? PropertyOrderField.CREATED_AT;
     const direction = args.orderBy?.direction === SortDirection.ASC ? 'asc' : 'desc';
@@ -138,7 +163,7 @@ export class PropertyReader {
     }
     const where = conditions.length ? ` where ${conditions.join(' and ')}` : '';
     const rows = await this.sql.rows<PropertyRow>(
-      `select ${selectList(joins)} from ${fromClause(joins)}${where}` +
+      `select ${selectList(selection, sort.column)} from ${fromClause(selection)}${where}` +
         ` order by p.${sort.column} ${direction}, p.id ${direction} limit ${parameters.add(first + 1)}`,
       parameters.values,
     );
@@ -146,7 +171,7 @@ export class PropertyReader {
       rows,
       first,
       args.after != null,
-      (row) => new PageEdge(recordOf(row, joins), ordering, [row[sort.column], row.id]),
+      (row) => new PageEdge(recordOf(row, selection), ordering, [row[sort.column], row.id]),
       async () => {
         const countWhere = countConditions.length ? ` where ${countConditions.join(' and ')}` : '';
         const [row] = await this.sql.rows<{ total: number }>(`select count(*)::int as total from properties p${countWhere}`, countValues);
@@ -175,5 +200,3 @@ export class PropertyReader {
     return conditions;
   }
 }
-
-export { PROPERTY_ACTORS };

@@ -4,14 +4,15 @@ import { Property } from './property.entity.js';
 import { PropertyService } from './property.service.js';
 import { PropertyReader } from './property.reader.js';
 import { actorIdOf, joinedActorOf, type PropertyActor, type PropertyRecord } from './property.record.js';
-import { actorJoins } from './property.joins.js';
+import { propertySelection } from './property.joins.js';
 import { PropertyConnection } from './property.connection.js';
 import { CreatePropertyInput, PropertyFilter, PropertyOrder, UpdatePropertyInput } from './property.inputs.js';
 import { auditTrailPage } from './property-audit-trail.loader.js';
 import { AuditLogConnection } from '../audit-log/audit-log.connection.js';
 import { User } from '../users/user.entity.js';
 import { loadUser } from '../users/user.loader.js';
-import { selectedFields, selectedNodeFields } from '../graphql/lookahead.js';
+import { selectedFieldNodes, selectedNodeFieldNodes } from '../graphql/lookahead.js';
+import { entrySelection } from '../audit-log/audit-log.selection.js';
 import type { GraphQLContext } from '../graphql/context.js';
 
 /** The user of a relation: joined in by the reader where the request selected it, else loaded in a batch. */
@@ -28,7 +29,7 @@ export class PropertyResolver {
     @Ctx() { sql, viewer }: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<PropertyRecord | null> {
-    return await new PropertyReader(sql, viewer).findVisible(id, actorJoins(info, viewer, selectedFields(info)));
+    return await new PropertyReader(sql, viewer).findVisible(id, propertySelection(info, viewer, selectedFieldNodes(info)));
   }
 
   @Query(() => PropertyConnection, {
@@ -42,8 +43,8 @@ export class PropertyResolver {
     @Ctx() { sql, viewer }: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<PropertyConnection> {
-    const joins = actorJoins(info, viewer, selectedNodeFields(info));
-    return new PropertyConnection(await new PropertyReader(sql, viewer).list({ first, after, filter, orderBy }, joins));
+    const selection = propertySelection(info, viewer, selectedNodeFieldNodes(info));
+    return new PropertyConnection(await new PropertyReader(sql, viewer).list({ first, after, filter, orderBy }, selection));
   }
 
   @Mutation(() => Property)
@@ -110,7 +111,6 @@ export class PropertyResolver {
     @Ctx() context: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<AuditLogConnection> {
-    const withPerformer = selectedNodeFields(info).has('performedBy');
-    return new AuditLogConnection(await auditTrailPage(context, property.id, { first, after }, withPerformer));
+    return new AuditLogConnection(await auditTrailPage(context, property.id, { first, after }, entrySelection(info)));
   }
 }

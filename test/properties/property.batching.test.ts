@@ -85,4 +85,37 @@ describe('statements per request, whatever the page size', () => {
       expect(node.auditTrail.nodes.map((entry) => entry.entityId)).toEqual([node.id, node.id, node.id]);
     }
   });
+
+  it('reads only the columns a request selects, and the users it joins only with the fields asked of them', async () => {
+    const [titles] = await statementsFor('{ properties(first: 10) { nodes { id title } } }');
+    expect(titles).not.toMatch(/description|updated_at|users/);
+    const [creators] = await statementsFor('{ properties(first: 10) { nodes { title createdBy { email } } } }');
+    expect(creators).toMatch(/left join users/);
+    expect(creators).toMatch(/email/);
+    expect(creators).not.toMatch(/clerk_user_id|description/);
+  });
+
+  it('serves every field selected through nodes, edges and fragments alike', async () => {
+    const response = await server.gql<{
+      properties: { edges: { node: { id: string; description: string | null; createdAt: string; createdBy: { id: string; email: string } } }[]; nodes: { id: string; title: string }[] };
+    }>(
+      `{ properties(first: 5) { edges { node { id ...Details } } nodes { id title } } }
+       fragment Details on Property { description createdAt createdBy { id email } }`,
+      { token: admin.token },
+    );
+    expect(response.errors).toBeUndefined();
+    const rows = await server.sql<{ id: string; title: string; description: string | null; created_by: number; email: string }>(
+      'select p.id, p.title, p.description, p.created_by, u.email from properties p join users u on u.id = p.created_by',
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const { edges, nodes } = response.data!.properties;
+    expect(edges).toHaveLength(5);
+    for (const { node } of edges) {
+      const row = byId.get(node.id)!;
+      expect(node.description).toBe(row.description);
+      expect(node.createdBy).toEqual({ id: String(row.created_by), email: row.email });
+      expect(Number.isNaN(Date.parse(node.createdAt))).toBe(false);
+    }
+    for (const node of nodes) expect(node.title).toBe(byId.get(node.id)!.title);
+  });
 });
