@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createLogger } from '../../src/logger.js';
 import { withClient } from '../support/databases.js';
 
 function isAlive(pid: number): boolean {
@@ -85,10 +87,13 @@ describe('the embedded PostgreSQL', () => {
     await once(owner.stdout!, 'data');
     const ownerPid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
 
-    const beside = new EmbeddedPostgres({ dataDir, unsafeFast: true });
-    await beside.start();
-    const rows = await withClient(beside.url(), async (client) => (await client.query('select 1 as ok')).rows);
+    // A second server on the same data folder, as `npm start` opens it, says that it shares.
+    const lines: { msg?: string; port?: number }[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as { msg?: string }) });
+    const beside = await openDatabase({ dataDir }, logger);
+    const rows = await withClient(beside.url, async (client) => (await client.query('select 1 as ok')).rows);
     expect(rows).toEqual([{ ok: 1 }]);
+    expect(lines.find((line) => line.msg?.startsWith('sharing the embedded PostgreSQL'))).toBeDefined();
     await beside.stop();
     expect(isAlive(ownerPid)).toBe(true);
   });
