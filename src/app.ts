@@ -51,14 +51,11 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
   app.use(requestId);
   app.use(requestLog(logger));
   app.use(corsMiddleware(config.corsOrigins));
-  app.use(healthRoutes(orm));
   const metrics = createMetrics(orm);
-  if (config.metrics.on === 'api-port') app.use(metricsRoute(metrics.registry));
   // One verifier, so the GraphQL endpoint and the export share one cache of the remote key set.
   const verifyToken = cachingVerifier(createTokenVerifier(config.auth));
   const sql = new SqlReader(await orm.em.getConnection().getNativeClient());
   const viewers = new Viewers(orm, sql, notifications ? new ViewerCache(notifications) : undefined);
-  app.use(auditExportRoute({ orm, verifyToken, logger }));
   const { router, apollo }: { router: express.Router; apollo: ApolloServer<GraphQLContext> } = await graphqlRoute({
     orm,
     sql,
@@ -71,7 +68,11 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
     plugins: [metrics.graphqlPlugin, ApolloServerPluginLandingPageDisabled()],
   });
   if (config.explorer) app.use(await explorerRoute());
+  // The GraphQL endpoint first: nearly every request is for it, and the routers below need not see it.
   app.use(router);
+  app.use(healthRoutes(orm));
+  if (config.metrics.on === 'api-port') app.use(metricsRoute(metrics.registry));
+  app.use(auditExportRoute({ orm, verifyToken, logger }));
   app.use(notFound);
   app.use(httpErrorHandler(logger));
   return { express: app, metricsRegistry: metrics.registry, stop: () => apollo.stop() };
