@@ -58,13 +58,3 @@ export function selectedNodeFieldNodes(info: GraphQLResolveInfo): Selected {
 export function namesUnder(info: GraphQLResolveInfo, fieldNodes: readonly FieldNode[] | undefined): Set<string> {
   return new Set(subFields(info, fieldNodes).keys());
 }
-
-/** The names of the fields selected on the object that the resolving field returns. */
-export function selectedFields(info: GraphQLResolveInfo): Set<string> {
-  return new Set(selectedFieldNodes(info).keys());
-}
-
-/** The names of the fields selected on a connection's nodes, under `nodes` and `edges { node }` alike. */
-export function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
-  return new Set(selectedNodeFieldNodes(info).keys());
-}
