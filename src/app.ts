@@ -1,5 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
-import type { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from './config.js';
@@ -13,7 +13,6 @@ import type { DatabaseNotifications } from './db/notifications.js';
 import { SqlReader } from './db/sql-reader.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { graphqlRoute } from './graphql/graphql.route.js';
-import type { GraphQLContext } from './graphql/context.js';
 import { healthRoutes } from './http/health.route.js';
 import { requestId } from './http/request-id.js';
 import { requestLog } from './http/request-log.js';
@@ -35,6 +34,8 @@ export interface AppDependencies {
 
 export interface App {
   express: Express;
+  /** What the HTTP server runs: the GraphQL fast path where it applies, else the express app. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** The server's metrics, for a `/metrics` served on its own port (config.metrics). */
   metricsRegistry: Registry;
   /** Stops Apollo; the caller closes the HTTP server, the ORM and the database. */
@@ -56,7 +57,7 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
   const verifyToken = cachingVerifier(createTokenVerifier(config.auth));
   const sql = new SqlReader(await orm.em.getConnection().getNativeClient());
   const viewers = new Viewers(orm, sql, notifications ? new ViewerCache(notifications) : undefined);
-  const { router, apollo }: { router: express.Router; apollo: ApolloServer<GraphQLContext> } = await graphqlRoute({
+  const { router, apollo, fastPath } = await graphqlRoute({
     orm,
     sql,
     viewers,
@@ -64,6 +65,7 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
     verifyToken,
     logger,
     introspection: config.introspection,
+    trustProxy: config.trustProxy,
     // Apollo's own landing page loads its Sandbox from a CDN; the explorer below works offline.
     plugins: [metrics.graphqlPlugin, ApolloServerPluginLandingPageDisabled()],
   });
@@ -75,5 +77,12 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
   app.use(auditExportRoute({ orm, verifyToken, logger }));
   app.use(notFound);
   app.use(httpErrorHandler(logger));
-  return { express: app, metricsRegistry: metrics.registry, stop: () => apollo.stop() };
+  return {
+    express: app,
+    handler: (req, res) => {
+      if (!fastPath(req, res)) app(req, res);
+    },
+    metricsRegistry: metrics.registry,
+    stop: () => apollo.stop(),
+  };
 }

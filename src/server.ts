@@ -64,7 +64,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     await notifications.start();
     app = await createApp({ orm, config, logger, notifications });
     if (config.metrics.on === 'own-port') metricsServer = await startMetricsServer(app.metricsRegistry, config.metrics);
-    const httpServer = createServer(app.express);
+    const httpServer = createServer(app.handler);
     httpServer.keepAliveTimeout = 5_000;
     const address = await listen(httpServer, config.port, config.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -14,6 +15,8 @@ import { runAsActor } from '../audit-log/actor.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { User } from '../users/user.entity.js';
 import { requestOrigin } from '../http/request-origin.js';
+import { graphqlFastPath, type Caller } from '../http/graphql-fast-path.js';
+import type { RequestOrigin } from '../auth/identity.js';
 import { createContext, type GraphQLContext } from './context.js';
 import { contractCodeOf, errorLogPlugin, formatError } from './errors.js';
 import { documentLimits } from './limits.js';
@@ -28,16 +31,24 @@ export interface GraphQLRouteOptions {
   verifyToken: TokenVerifier;
   logger: Logger;
   introspection: boolean;
+  trustProxy: boolean;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 
-const BODY_LIMIT = '1mb';
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 function sendError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
-export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ router: Router; apollo: ApolloServer<GraphQLContext> }> {
+export interface GraphQLRoute {
+  router: Router;
+  apollo: ApolloServer<GraphQLContext>;
+  /** Serves the plain JSON POSTs without express; false where the router must. */
+  fastPath: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+export async function graphqlRoute(options: GraphQLRouteOptions): Promise<GraphQLRoute> {
   const { orm, sql, viewers, schema, verifyToken, logger } = options;
   const limits = documentLimits({ introspection: options.introspection });
   const apollo = new ApolloServer<GraphQLContext>({
@@ -71,46 +82,58 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<{ rout
   });
   await apollo.start();
 
-  /** Verifies the token and finds the viewer before Apollo runs, so that the actor is in scope for the whole request. */
-  async function identify(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const token = bearerToken(req.get('authorization'));
-    const origin = requestOrigin(req);
-    let viewer: User | null = null;
+  /** Verifies the token and finds the viewer: the caller, or the HTTP answer that refuses it. */
+  async function identifyCaller(authorization: string | undefined, origin: RequestOrigin, requestId: string): Promise<Caller> {
+    const token = bearerToken(authorization);
     try {
       if (token === null) throw invalidToken('the Authorization header must be "Bearer <token>"');
-      if (token !== undefined) viewer = await viewers.viewerFor(await verifyToken(token), origin);
+      return { viewer: token === undefined ? null : await viewers.viewerFor(await verifyToken(token), origin) };
     } catch (error) {
-      if (error instanceof DomainError) {
-        sendError(res, 401, contractCodeOf(error.code), error.message);
-        return;
-      }
-      logger.error({ err: error, requestId: res.locals.requestId }, 'identity lookup failed');
-      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      if (error instanceof DomainError) return { refusal: { status: 401, code: contractCodeOf(error.code), message: error.message } };
+      logger.error({ err: error, requestId }, 'identity lookup failed');
+      return { refusal: { status: 500, code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } };
+    }
+  }
+
+  const contextFor = (viewer: User | null, requestId: string): GraphQLContext =>
+    createContext({ sql, viewer, requestId, logger }, () => orm.em.fork());
+
+  /** Identifies the caller before Apollo runs, so that the actor is in scope for the whole request. */
+  async function identify(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const origin = requestOrigin(req);
+    const caller = await identifyCaller(req.get('authorization'), origin, String(res.locals.requestId));
+    if ('refusal' in caller) {
+      sendError(res, caller.refusal.status, caller.refusal.code, caller.refusal.message);
       return;
     }
-    res.locals.viewer = viewer;
-    if (!viewer) {
+    res.locals.viewer = caller.viewer;
+    if (!caller.viewer) {
       next();
       return;
     }
-    runAsActor({ performerId: viewer.id, ...origin }, next);
+    runAsActor({ performerId: caller.viewer.id, ...origin }, next);
   }
 
   const router = Router();
   router.use(
     '/graphql',
-    express.json({ limit: BODY_LIMIT }),
+    express.json({ limit: BODY_LIMIT_BYTES }),
     identify,
     expressMiddleware(apollo, {
       context: async ({ res }) => {
-        const context = createContext(
-          { sql, viewer: res.locals.viewer as User | null, requestId: String(res.locals.requestId), logger },
-          () => orm.em.fork(),
-        );
+        const context = contextFor(res.locals.viewer as User | null, String(res.locals.requestId));
         res.locals.graphqlContext = context;
         return context;
       },
     }),
   );
-  return { router, apollo };
+  const fastPath = graphqlFastPath({
+    apollo,
+    identifyCaller,
+    contextFor,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy,
+    logger,
+  });
+  return { router, apollo, fastPath };
 }

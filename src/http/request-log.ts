@@ -2,6 +2,19 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from '../graphql/context.js';
 
+export interface RequestLine {
+  requestId: unknown;
+  method: string;
+  path: string;
+  operationName: string | undefined;
+  status: number;
+  durationMs: number;
+}
+
+export function logRequest(logger: Logger, line: RequestLine): void {
+  logger.info(line, 'request');
+}
+
 /** One line per request: operation name, duration, status. */
 export function requestLog(logger: Logger) {
   // A level that drops the line need not time the request at all.
@@ -10,17 +23,14 @@ export function requestLog(logger: Logger) {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const context = res.locals.graphqlContext as GraphQLContext | undefined;
-      logger.info(
-        {
-          requestId: res.locals.requestId,
-          method: req.method,
-          path: req.originalUrl.split('?')[0],
-          operationName: context?.operationName,
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request',
-      );
+      logRequest(logger, {
+        requestId: res.locals.requestId,
+        method: req.method,
+        path: req.originalUrl.split('?')[0] ?? '',
+        operationName: context?.operationName,
+        status: res.statusCode,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      });
     });
     next();
   };

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { RequestOrigin } from '../auth/identity.js';
 
@@ -14,6 +15,20 @@ export function requestOrigin(req: Request): RequestOrigin {
   const userAgent = req.get('user-agent');
   return {
     ipAddress: normalizeAddress(req.ip ?? req.socket.remoteAddress),
+    userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
+  };
+}
+
+/**
+ * The same for a request that express never saw: behind a trusted proxy the client is the
+ * left-most X-Forwarded-For entry, as express's `trust proxy: true` takes it.
+ */
+export function incomingOrigin(req: IncomingMessage, trustProxy: boolean): RequestOrigin {
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const client = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
+  const userAgent = req.headers['user-agent'];
+  return {
+    ipAddress: normalizeAddress(client || req.socket.remoteAddress),
     userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
   };
 }
