@@ -13,7 +13,7 @@ import { AUDIT_SPECS } from './audit-spec.js';
 const ORDERING = 'audit:performed_at:desc';
 const AUDITED_TYPES = [...AUDIT_SPECS.values()].map((spec) => spec.entityType);
 const PROPERTY_TYPE = 'property';
-const ENTRY_COLUMNS = 'a.id, a.entity_type, a.entity_id, a.action, a.performed_by, a.performed_at, a.changes, a.ip_address, a.user_agent';
+const ENTRY_COLUMNS = 'a.id, a.entity_type, a.entity_id, a.action, a.performed_by, a.performed_at, a.changes, a.ip_address, a.user_agent, a.seq, a.hash, a.previous_hash';
 const PERFORMER = 'performer';
 
 export interface PageArgs {
@@ -54,6 +54,9 @@ function recordOf(row: JoinedRow, withPerformer: boolean): AuditLogRecord {
     row.user_agent,
     row.performed_by,
     withPerformer ? joinedUser(row, PERFORMER, row.performed_by) : undefined,
+    row.seq,
+    row.hash,
+    row.previous_hash,
   );
 }
 
