@@ -128,7 +128,13 @@ try {
 
   const seedStarted = performance.now();
   await withClient(databaseUrl(database), async (client) => {
-    await client.query(`update users set role = 'admin' where id = $1`, [adminId]);
+    // A change to a user commits only with its audit entry (the database checks it at commit).
+    await client.query(
+      `with changed as (update users set role = 'admin' where id = $1 returning id)
+       insert into audit_log (id, entity_type, entity_id, action, performed_by, changes)
+       select gen_random_uuid(), 'user', id::text, 'update', null, '{"role": {"old": "USER", "new": "ADMIN"}}' from changed`,
+      [adminId],
+    );
     // Rows about as large as real ones: a two-field change, an IPv4 address, a browser's user agent.
     await client.query(
       `insert into audit_log (id, entity_type, entity_id, action, performed_by, performed_at, changes, ip_address, user_agent)

@@ -1,19 +1,30 @@
 import { OptionalProps, type Ref } from '@mikro-orm/core';
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property as Column, Trigger } from '@mikro-orm/decorators/legacy';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Entity, Enum, Index, Unique, ManyToOne, PrimaryKey, Property as Column, Trigger } from '@mikro-orm/decorators/legacy';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { v7 as uuidv7 } from 'uuid';
 import { User } from '../users/user.entity.js';
 import { AuditAction } from './audit-action.js';
+import { CHAIN_TRIGGER_BODY } from './audit-chain.js';
 
 /** `{ field: { old, new } }` keyed by schema field names. */
 export type AuditChanges = Record<string, { old: unknown; new: unknown }>;
 
 const REFUSE = "raise exception 'audit_log is append-only: % is not allowed', tg_op using errcode = 'restrict_violation'";
+const ENTRY_COLUMNS_BUT_ACTOR = [
+  'id', 'entity_type', 'entity_id', 'action', 'performed_at', 'changes', 'ip_address', 'user_agent',
+  'actor_id', 'tx_id', 'seq', 'previous_hash', 'hash',
+];
 const UNCHANGED_EXCEPT_ACTOR =
-  '(new.id, new.entity_type, new.entity_id, new.action, new.performed_at, new.changes, new.ip_address, new.user_agent)' +
+  `(${ENTRY_COLUMNS_BUT_ACTOR.map((column) => `new.${column}`).join(', ')})` +
   ' is not distinct from ' +
-  '(old.id, old.entity_type, old.entity_id, old.action, old.performed_at, old.changes, old.ip_address, old.user_agent)';
+  `(${ENTRY_COLUMNS_BUT_ACTOR.map((column) => `old.${column}`).join(', ')})`;
+
+/**
+ * Filled in by the chain trigger, never by a writer: declared with an onCreate that leaves the value
+ * unset, so the ORM neither demands one nor sends one.
+ */
+const FILLED_BY_DATABASE = (): undefined => undefined;
 
 /**
  * Append-only, enforced by the database. The one UPDATE let through is the foreign key's own
@@ -26,6 +37,7 @@ const UNCHANGED_EXCEPT_ACTOR =
   events: ['update'],
   body: `if pg_trigger_depth() > 1 and new.performed_by is null and ${UNCHANGED_EXCEPT_ACTOR} then return new; end if; ${REFUSE};`,
 })
+@Trigger({ name: 'chain', timing: 'before', events: ['insert'], body: CHAIN_TRIGGER_BODY })
 @Trigger({ name: 'refuse_delete', timing: 'before', events: ['delete'], body: `${REFUSE};` })
 @ObjectType('AuditLog', { simpleResolvers: true })
 @Entity({ tableName: 'audit_log', comment: 'Append-only record of every change to an audited entity' })
@@ -46,12 +58,14 @@ const UNCHANGED_EXCEPT_ACTOR =
   name: 'idx_audit_log_action',
   expression: 'create index "idx_audit_log_action" on "audit_log" ("action", "performed_at" desc, "id" desc)',
 })
+@Index({ name: 'idx_audit_log_tx_id', properties: ['txId'] })
+@Unique({ name: 'audit_log_entity_seq_unique', properties: ['entityType', 'entityId', 'seq'] })
 @Index({
   name: 'idx_audit_log_changes',
   expression: 'create index "idx_audit_log_changes" on "audit_log" using gin ("changes")',
 })
 export class AuditLog {
-  [OptionalProps]?: 'performedAt' | 'changes' | 'ipAddress' | 'userAgent' | 'performedBy';
+  [OptionalProps]?: 'performedAt' | 'changes' | 'ipAddress' | 'userAgent' | 'performedBy' | 'actorId' | 'txId' | 'seq' | 'previousHash' | 'hash';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -98,4 +112,37 @@ export class AuditLog {
   @Field(() => String, { nullable: true })
   @Column({ type: 'text', nullable: true, comment: 'User-Agent of the request that made the change' })
   userAgent: string | null = null;
+
+  @Column({
+    type: 'integer',
+    nullable: true,
+    comment: 'performed_by as written, kept when that user is deleted: the actor the hash covers',
+  })
+  actorId?: number | null;
+
+  @Column({
+    type: 'string',
+    columnType: 'xid8',
+    defaultRaw: 'pg_current_xact_id()',
+    lazy: true,
+    comment: 'The writing transaction: lets a commit check that each audited change has its entry',
+  })
+  txId?: string;
+
+  @Field(() => Int, { description: 'Position in its entity\'s chain: 1, 2, 3… in commit order.' })
+  @Column({ type: 'integer', onCreate: FILLED_BY_DATABASE, comment: "Position in the entity's chain: 1, 2, 3… in commit order" })
+  seq!: number;
+
+  @Field(() => String, { nullable: true, description: "The hash of the entity's previous entry; null for the first." })
+  @Column({ type: 'string', length: 64, nullable: true, comment: "The hash of the entity's previous entry; null for the first" })
+  previousHash?: string | null;
+
+  @Field(() => String, { description: "SHA-256, lower-case hex, over previousHash and this entry's content." })
+  @Column({
+    type: 'string',
+    length: 64,
+    onCreate: FILLED_BY_DATABASE,
+    comment: "SHA-256 (hex) over previous_hash and the entry's canonical content, see audit_log_entry_hash",
+  })
+  hash!: string;
 }

@@ -21,6 +21,9 @@ const FIELD_COLUMNS: Readonly<Record<string, string>> = {
   changes: 'changes',
   ipAddress: 'ip_address',
   userAgent: 'user_agent',
+  seq: 'seq',
+  hash: 'hash',
+  previousHash: 'previous_hash',
 };
 const PERFORMER = 'performer';
 
@@ -80,6 +83,9 @@ function recordOf(row: JoinedRow, selection: EntrySelection): AuditLogRecord {
     row.user_agent,
     row.performed_by,
     selection.performer ? joinedUser(row, PERFORMER) : undefined,
+    row.seq,
+    row.hash,
+    row.previous_hash,
   );
 }
 

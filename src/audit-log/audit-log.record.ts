@@ -24,6 +24,9 @@ export class AuditLogRecord {
     readonly performedById: number | null,
     /** `undefined` where the reader did not join the actor. */
     readonly joinedPerformer: User | null | undefined,
+    readonly seq: number,
+    readonly hash: string,
+    readonly previousHash: string | null,
   ) {}
 
   get performedAt(): Date {

@@ -12,4 +12,7 @@ export interface AuditLogRow {
   changes: AuditChanges | null;
   ip_address: string | null;
   user_agent: string | null;
+  seq: number;
+  hash: string;
+  previous_hash: string | null;
 }

@@ -78,7 +78,7 @@ function auditedType(type: ChangeSetType): ChangeSetType | undefined {
   }
 }
 
-function entryFor(changeSet: ChangeSet<object>, spec: AuditSpec): Omit<AuditLog, 'performedBy' | 'performedAt' | 'ipAddress' | 'userAgent' | 'id'> | undefined {
+function entryFor(changeSet: ChangeSet<object>, spec: AuditSpec): Pick<AuditLog, 'entityType' | 'entityId' | 'action' | 'changes'> | undefined {
   const type = auditedType(changeSet.type);
   if (!type) return undefined;
   const wrapped = helper(changeSet.entity);

@@ -6,9 +6,10 @@ import { PropertyResolver } from '../properties/property.resolver.js';
 import { UserResolver } from '../users/user.resolver.js';
 import { PropertyHistoryResolver } from '../audit-log/property-history.resolver.js';
 import { AuditLogResolver } from '../audit-log/audit-log.resolver.js';
+import { AuditChainResolver } from '../audit-log/audit-chain.resolver.js';
 import { withDateTimeInputErrors } from './date-time.scalar.js';
 
-const RESOLVERS = [PropertyResolver, UserResolver, PropertyHistoryResolver, AuditLogResolver] as const;
+const RESOLVERS = [PropertyResolver, UserResolver, PropertyHistoryResolver, AuditLogResolver, AuditChainResolver] as const;
 
 /**
  * The schema as declared, with the @auth directive defined: what `schema.graphql` prints. Every

@@ -1,10 +1,16 @@
 import { OptionalProps, type Ref } from '@mikro-orm/core';
-import { Entity, Index, ManyToOne, PrimaryKey, Property as Column } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, Trigger, ManyToOne, PrimaryKey, Property as Column } from '@mikro-orm/decorators/legacy';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { v7 as uuidv7 } from 'uuid';
+import { requireEntryTriggerDdl, REQUIRE_ENTRY_FUNCTION_DDL } from '../audit-log/audit-chain.js';
 import { User } from '../users/user.entity.js';
 
+/** Completeness: no insert, delete or change of an audited column commits without its audit_log entry. */
+const REQUIRES_AUDIT_ENTRY = requireEntryTriggerDdl('properties', 'property', ['title', 'description', 'is_published']);
+
+@Trigger({ name: 'require_audit_entry', timing: 'after', events: ['insert', 'delete'], expression: `${REQUIRE_ENTRY_FUNCTION_DDL};\n${REQUIRES_AUDIT_ENTRY.onWrite}` })
+@Trigger({ name: 'require_audit_entry_on_update', timing: 'after', events: ['update'], expression: REQUIRES_AUDIT_ENTRY.onUpdate })
 @ObjectType('Property', { simpleResolvers: true })
 @Entity({ tableName: 'properties', comment: 'Listings that agents create and publish' })
 @Index({ name: 'idx_properties_created_at_id', properties: ['createdAt', 'id'] })

@@ -3,6 +3,10 @@ import { Entity, Enum, PrimaryKey, Property as Column, Trigger } from '@mikro-or
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { Role } from './role.js';
+import { requireEntryTriggerDdl, REQUIRE_ENTRY_FUNCTION_DDL } from '../audit-log/audit-chain.js';
+
+/** Completeness: no insert, delete or change of an audited column commits without its audit_log entry. */
+const REQUIRES_AUDIT_ENTRY = requireEntryTriggerDdl('users', 'user', ['role', 'email', 'clerk_user_id']);
 
 export const SYSTEM_USER_CLERK_ID = 'system_00000000000000000000';
 export const SYSTEM_USER_EMAIL = 'system@bestays.app';
@@ -21,6 +25,8 @@ export const USER_CHANGES_CHANNEL = 'bestays_user_changed';
   forEach: 'row',
   body: `perform pg_notify('${USER_CHANGES_CHANNEL}', old.id::text); return null;`,
 })
+@Trigger({ name: 'require_audit_entry', timing: 'after', events: ['insert', 'delete'], expression: `${REQUIRE_ENTRY_FUNCTION_DDL};\n${REQUIRES_AUDIT_ENTRY.onWrite}` })
+@Trigger({ name: 'require_audit_entry_on_update', timing: 'after', events: ['update'], expression: REQUIRES_AUDIT_ENTRY.onUpdate })
 @ObjectType('User', { simpleResolvers: true })
 @Entity({ tableName: 'users', comment: 'Accounts, one per Clerk user; roles live here, never in tokens' })
 export class User {

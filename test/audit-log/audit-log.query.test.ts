@@ -5,6 +5,7 @@ import { signIn, type SignedInUser } from '../support/users.js';
 import { codesOf } from '../support/properties.js';
 import { seedAuditEntries } from '../support/audit-entries.js';
 import { Role } from '../../src/users/role.js';
+import { auditedSql } from '../support/audited-sql.js';
 
 interface Entry {
   id: string;
@@ -156,7 +157,7 @@ describe('auditLogs', () => {
     const { start, filter } = window();
     const gone = await signIn(server, Role.AGENT);
     await seedAuditEntries(server, { entityIds: [randomUUID()], perEntity: 1, performers: [gone.id], from: start });
-    await server.sql('delete from users where id = $1', [gone.id]);
+    await auditedSql(server, { type: 'user', action: 'delete' }, 'delete from users where id = $1', [gone.id]);
     const [entry] = await nodesOf({ filter });
     expect(entry!.performedBy).toBeNull();
   });

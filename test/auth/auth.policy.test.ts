@@ -15,6 +15,7 @@ const CONTRACT_RULES: Record<string, string> = {
   'Query.user': 'requires: ADMIN, orOwner: false',
   'Query.users': 'requires: ADMIN, orOwner: false',
   'Query.auditLogs': 'requires: ADMIN, orOwner: false',
+  'Query.verifyAuditChain': 'requires: ADMIN, orOwner: false',
   'Mutation.createProperty': 'requires: AGENT, orOwner: false',
   'Mutation.updateProperty': 'requires: AGENT, orOwner: false',
   'Mutation.publishProperty': 'requires: AGENT, orOwner: false',

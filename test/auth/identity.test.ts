@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { SignJWT } from 'jose';
 import { signToken, TEST_JWT_SECRET } from '../support/tokens.js';
+import { auditedSql } from '../support/audited-sql.js';
 
 const SYSTEM_USER = 'system_00000000000000000000';
 
@@ -114,7 +115,7 @@ describe('identity: the token subject is users.clerk_user_id', () => {
     const sub = subject();
     const token = await signToken(sub);
     expect((await server.gql('{ me { role } }', { token })).data?.me).toEqual({ role: 'USER' });
-    await server.sql(`update users set role = 'agent' where clerk_user_id = $1`, [sub]);
+    await auditedSql(server, { type: 'user', action: 'update' }, `update users set role = 'agent' where clerk_user_id = $1`, [sub]);
     expect((await server.gql('{ me { role } }', { token })).data?.me).toEqual({ role: 'AGENT' });
   });
 
@@ -122,13 +123,13 @@ describe('identity: the token subject is users.clerk_user_id', () => {
     const sub = subject();
     const token = await signToken(sub);
     await server.gql('{ me { id } }', { token });
-    await server.sql(`update users set role = 'admin' where clerk_user_id = $1`, [sub]);
+    await auditedSql(server, { type: 'user', action: 'update' }, `update users set role = 'admin' where clerk_user_id = $1`, [sub]);
     const other = subject();
     const otherId = (await server.gql('{ me { id } }', { token: await signToken(other) })).data?.me.id;
     const adminView = await server.gql(`{ user(id: "${otherId}") { email } }`, { token });
     expect(adminView.data?.user).toEqual({ email: `${other}@example.com` });
 
-    await server.sql(`update users set role = 'user' where clerk_user_id = $1`, [sub]);
+    await auditedSql(server, { type: 'user', action: 'update' }, `update users set role = 'user' where clerk_user_id = $1`, [sub]);
     const userView = await server.gql(`{ user(id: "${otherId}") { email } }`, { token });
     expect(userView.data?.user).toBeNull();
     expect(userView.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

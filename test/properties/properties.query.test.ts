@@ -3,6 +3,9 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { signIn, type SignedInUser } from '../support/users.js';
 import { codesOf, seedProperties } from '../support/properties.js';
 import { Role } from '../../src/users/role.js';
+import { auditedSql } from '../support/audited-sql.js';
+
+const UPDATE = { type: 'property', action: 'update' } as const;
 
 interface Node {
   id: string;
@@ -133,7 +136,9 @@ describe('properties', () => {
         const prefix = uniquePrefix(`order${field}${direction}`);
         await seedProperties(server, { count: 7, titlePrefix: prefix, spacedFrom: new Date('2024-03-01T00:00:00Z') });
         // Titles sort opposite to creation, so that each field gives its own order.
-        await server.sql(
+        await auditedSql(
+          server,
+          { type: 'property', action: 'update' },
           `update properties set title = $1 || ' ' || (100 - right(title, 2)::int),
              updated_at = updated_at + make_interval(secs => (right(title, 2)::int % 3) * 100)
            where title like $1 || ' %'`,
@@ -187,8 +192,8 @@ describe('properties', () => {
   it('searches title and description case-insensitively', async () => {
     const prefix = uniquePrefix('search');
     const [inTitle, inDescription] = await seedProperties(server, { count: 3, titlePrefix: prefix });
-    await server.sql(`update properties set title = $1 || ' Lagoon Villa' where id = $2`, [prefix, inTitle]);
-    await server.sql(`update properties set description = 'Steps from the LAGOON' where id = $1`, [inDescription]);
+    await auditedSql(server, UPDATE, `update properties set title = $1 || ' Lagoon Villa' where id = $2`, [prefix, inTitle]);
+    await auditedSql(server, UPDATE, `update properties set description = 'Steps from the LAGOON' where id = $1`, [inDescription]);
     const response = await list({ filter: { search: 'lagoon' } }, admin.token);
     expect(response.data!.properties.nodes.map((node) => node.id).sort()).toEqual([inTitle, inDescription].sort());
   });
@@ -196,7 +201,7 @@ describe('properties', () => {
   it('takes % and _ in a search literally', async () => {
     const prefix = uniquePrefix('literal');
     const [percent] = await seedProperties(server, { count: 2, titlePrefix: prefix });
-    await server.sql(`update properties set title = $1 || ' 100% sea_view' where id = $2`, [prefix, percent]);
+    await auditedSql(server, UPDATE, `update properties set title = $1 || ' 100% sea_view' where id = $2`, [prefix, percent]);
     expect((await list({ filter: { search: `${prefix} 100%` } })).data!.properties.nodes.map((node) => node.id)).toEqual([percent]);
     expect((await list({ filter: { search: `${prefix}_` } })).data!.properties.nodes).toEqual([]);
   });

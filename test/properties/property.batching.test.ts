@@ -80,7 +80,8 @@ describe('statements per request, whatever the page size', () => {
       token: admin.token,
     });
     for (const node of response.data!.properties.nodes) {
-      expect(node.auditTrail.totalCount).toBe(4);
+      // Each seeded property's CREATE entry, then the four seeded entries.
+      expect(node.auditTrail.totalCount).toBe(5);
       expect(node.auditTrail.pageInfo.hasNextPage).toBe(true);
       expect(node.auditTrail.nodes.map((entry) => entry.entityId)).toEqual([node.id, node.id, node.id]);
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { auditedSql } from '../support/audited-sql.js';
 
 describe('property(id)', () => {
   let server: TestServer;
@@ -23,8 +24,10 @@ describe('property(id)', () => {
   });
 
   it('returns a published property to an anonymous caller', async () => {
-    const [row] = await server.sql(
-      `insert into properties (id, title, is_published) values ('019abcde-0000-7000-8000-000000000001', 'Sea view', true) returning id`,
+    const [row] = await auditedSql<{ id: string }>(
+      server,
+      { type: 'property', action: 'create' },
+      `insert into properties (id, title, is_published) values ('019abcde-0000-7000-8000-000000000001', 'Sea view', true)`,
     );
     const response = await server.gql(`{ property(id: "${row!.id}") { id title isPublished } }`);
     expect(response.data?.property).toEqual({ id: row!.id, title: 'Sea view', isPublished: true });
