@@ -10,8 +10,14 @@ export class SqlReader {
 
   constructor(private readonly pool: Pool) {}
 
-  async rows<Row extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<Row[]> {
-    const result = await this.pool.query<Row>({ name: this.nameOf(text), text, values: values as unknown[] });
+  /**
+   * `planEachTime` sends the statement unnamed, planned for its actual values: for conditions whose
+   * best plan depends on the value (a search pattern, a rarely changed field), where one generic
+   * plan for every value could walk the wrong index.
+   */
+  async rows<Row extends QueryResultRow>(text: string, values: readonly unknown[], options: { planEachTime?: boolean } = {}): Promise<Row[]> {
+    const query = options.planEachTime ? { text, values: values as unknown[] } : { name: this.nameOf(text), text, values: values as unknown[] };
+    const result = await this.pool.query<Row>(query);
     return result.rows;
   }
 

@@ -151,6 +151,8 @@ export class PropertyReader {
     const ordering = `properties:${field}:${args.orderBy?.direction ?? SortDirection.DESC}`;
     const parameters = new SqlParameters();
     const conditions = [...this.visibilityConditions(parameters), ...this.filterConditions(args.filter, parameters)];
+    // A search's best plan depends on the pattern (trigram index or a walk in order).
+    const searching = Boolean(args.filter?.search?.trim());
     const countConditions = [...conditions];
     const countValues = [...parameters.values];
     if (args.after != null) {
@@ -166,6 +168,7 @@ export class PropertyReader {
       `select ${selectList(selection, sort.column)} from ${fromClause(selection)}${where}` +
         ` order by p.${sort.column} ${direction}, p.id ${direction} limit ${parameters.add(first + 1)}`,
       parameters.values,
+      { planEachTime: searching },
     );
     return pageOf(
       rows,
@@ -174,7 +177,9 @@ export class PropertyReader {
       (row) => new PageEdge(recordOf(row, selection), ordering, [row[sort.column], row.id]),
       async () => {
         const countWhere = countConditions.length ? ` where ${countConditions.join(' and ')}` : '';
-        const [row] = await this.sql.rows<{ total: number }>(`select count(*)::int as total from properties p${countWhere}`, countValues);
+        const [row] = await this.sql.rows<{ total: number }>(`select count(*)::int as total from properties p${countWhere}`, countValues, {
+          planEachTime: searching,
+        });
         return row!.total;
       },
     );
