@@ -114,6 +114,7 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
         trustProxy: config.trustProxy,
         validationRules: limits.validationRules,
         maxTokens: limits.parseOptions.maxTokens,
+        maxSubscriptions: config.subscriptionsMax,
       }));
     },
   };

@@ -14,7 +14,12 @@ export interface LiveFeed {
   metrics?: FeedMetrics;
   /** The connection's viewer re-read (null once deleted): roles change while a subscription lives. */
   currentViewer(): Promise<User | null>;
+  /** Called when a subscription's backlog passes its bound: the connection is ended. */
+  overflowed(): void;
 }
+
+/** Entries a subscription may have waiting: a reader that falls this far behind is disconnected. */
+export const MAX_QUEUED_ENTRIES = 1_000;
 
 /** The subscription's filter as a predicate; `from` and `to` are ignored, as the contract says. */
 export function entryMatcher(filter: AuditLogFilter | null | undefined): (entry: AuditLogRecord) => boolean {
@@ -52,6 +57,12 @@ export class AuditFeedSubscription implements AsyncIterableIterator<AuditLogReco
 
   deliver(entry: AuditLogRecord): void {
     if (this.ended || !this.matches(entry)) return;
+    if (this.queue.length >= MAX_QUEUED_ENTRIES) {
+      this.live.metrics?.eventsDropped(1);
+      this.end();
+      this.live.overflowed();
+      return;
+    }
     this.queue.push(entry);
     this.wake?.();
   }

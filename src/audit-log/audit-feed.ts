@@ -27,7 +27,7 @@ export class AuditFeed {
   private reading = false;
 
   constructor(
-    notifications: DatabaseNotifications,
+    notifications: Pick<DatabaseNotifications, 'on' | 'onInterruption'>,
     private readonly readEntries: EntryReader,
     private readonly logger: Logger,
   ) {

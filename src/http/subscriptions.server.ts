@@ -32,6 +32,15 @@ export const SUBSCRIPTIONS_PATH = '/graphql';
 export const UNAUTHENTICATED_CLOSE_CODE = 4401;
 /** "Going away": the server is shutting down. */
 export const SHUTDOWN_CLOSE_CODE = 1001;
+/** "Policy violation": a consumer too slow for the feed, whose backlog would grow the server's memory. */
+export const SLOW_CONSUMER_CLOSE_CODE = 1008;
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 10;
+/** Bytes queued on a socket past which its reader is taken to have stopped reading. */
+export const MAX_SEND_BUFFER_BYTES = 1024 * 1024;
+/** How long a socket may stay open before connection_init (graphql-ws closes it with 4408). */
+const CONNECTION_INIT_WAIT_MS = 3_000;
+/** Keep-alive: a ping this often, and the socket is dropped if no pong comes back before the next. */
+const KEEP_ALIVE_MS = 12_000;
 
 export interface SubscriptionServerOptions {
   httpServer: Server;
@@ -47,6 +56,8 @@ export interface SubscriptionServerOptions {
   /** The HTTP endpoint's own document limits, so a socket admits no larger document. */
   validationRules: readonly ValidationRule[];
   maxTokens: number;
+  /** SUBSCRIPTIONS_MAX: live subscriptions this process serves at most. */
+  maxSubscriptions: number;
 }
 
 export interface SubscriptionServer {
@@ -69,6 +80,15 @@ function closeReason(code: string, message: string): string {
   return Buffer.byteLength(full) <= 123 ? full : code;
 }
 
+function limitError(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } });
+}
+
+/** Ends a connection whose reader has fallen behind, so that its backlog stops growing here. */
+function disconnectSlowConsumer(socket: WebSocket): void {
+  socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many messages waiting to be sent');
+}
+
 function formattedErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
   return errors.map((error) => formatError(error.toJSON(), error));
 }
@@ -88,6 +108,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
   const server = useServer<Record<string, unknown>, Extra>(
     {
       schema,
+      connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         const token = bearerToken(typeof authorization === 'string' ? authorization : undefined);
@@ -123,6 +144,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
+        // The one being subscribed is already counted among the connection's.
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [limitError(`A connection may hold at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions`)];
+        }
+        if (feed.subscriberCount >= options.maxSubscriptions) {
+          return [limitError('This server holds as many subscriptions as it may (SUBSCRIPTIONS_MAX); try again later or elsewhere')];
+        }
         if (operation?.operation !== 'subscription') {
           return [
             new GraphQLError('Only subscriptions are served over WebSockets; send queries and mutations to POST /graphql', {
@@ -136,17 +164,25 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
             viewer: identity.viewer,
             requestId: randomUUID(),
             logger,
-            live: { feed, metrics: options.metrics, currentViewer: () => viewers.currentViewer(identity.token) },
+            live: {
+              feed,
+              metrics: options.metrics,
+              currentViewer: () => viewers.currentViewer(identity.token),
+              overflowed: () => disconnectSlowConsumer(ctx.extra.socket),
+            },
           },
           () => orm.em.fork(),
         );
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      onNext: (_ctx, _id, _payload, _args, result: ExecutionResult) =>
-        result.errors ? { ...result, errors: formattedErrors(result.errors) } : undefined,
+      onNext: (ctx, _id, _payload, _args, result: ExecutionResult) => {
+        if (ctx.extra.socket.bufferedAmount > MAX_SEND_BUFFER_BYTES) disconnectSlowConsumer(ctx.extra.socket);
+        return result.errors ? { ...result, errors: formattedErrors(result.errors) } : undefined;
+      },
       onError: (_ctx, _id, _payload, errors) => formattedErrors(errors),
     },
     sockets,
+    KEEP_ALIVE_MS,
   );
 
   return {
