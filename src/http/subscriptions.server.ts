@@ -89,8 +89,15 @@ function disconnectSlowConsumer(socket: WebSocket): void {
   socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many messages waiting to be sent');
 }
 
-function formattedErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
-  return errors.map((error) => formatError(error.toJSON(), error));
+/** The HTTP endpoint's formatting; what it turns into INTERNAL_SERVER_ERROR is logged, as the HTTP error log does. */
+function formattedErrors(errors: readonly GraphQLError[], logger: Logger, subscriptionId: string): GraphQLFormattedError[] {
+  return errors.map((error) => {
+    const formatted = formatError(error.toJSON(), error);
+    if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+      logger.error({ err: error.originalError ?? error, subscriptionId, path: error.path }, 'unexpected error in a subscription');
+    }
+    return formatted;
+  });
 }
 
 /**
@@ -175,11 +182,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         );
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      onNext: (ctx, _id, _payload, _args, result: ExecutionResult) => {
+      onNext: (ctx, id, _payload, _args, result: ExecutionResult) => {
         if (ctx.extra.socket.bufferedAmount > MAX_SEND_BUFFER_BYTES) disconnectSlowConsumer(ctx.extra.socket);
-        return result.errors ? { ...result, errors: formattedErrors(result.errors) } : undefined;
+        return result.errors ? { ...result, errors: formattedErrors(result.errors, logger, id) } : undefined;
       },
-      onError: (_ctx, _id, _payload, errors) => formattedErrors(errors),
+      onError: (_ctx, id, _payload, errors) => formattedErrors(errors, logger, id),
     },
     sockets,
     KEEP_ALIVE_MS,

@@ -6,7 +6,9 @@ import { auditedSql } from '../support/audited-sql.js';
 import { withClient } from '../support/databases.js';
 import { signToken } from '../support/tokens.js';
 import { Role } from '../../src/users/role.js';
-import { activeSubscriptions, eventually, followFeed, waitForSubscriptions, type Follower } from '../support/feed.js';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { activeSubscriptions, eventually, followFeed, waitForSubscriptions, wsUrl, type FeedError, type Follower } from '../support/feed.js';
 
 describe('auditLogAdded over WebSockets', () => {
   let server: TestServer;
@@ -108,6 +110,23 @@ describe('auditLogAdded over WebSockets', () => {
       expect(refused.closed?.code).toBe(4401);
       expect(refused.closed?.reason).toMatch(/^UNAUTHENTICATED/);
       expect(refused.messages).toEqual([]);
+    }
+  });
+
+  it('serves only subscriptions over the socket: a query is refused with BAD_REQUEST', async () => {
+    const client = createClient({
+      url: wsUrl(server.url),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${admin.token}` },
+    });
+    try {
+      const refusal = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query: '{ me { id } }' }, { next: resolve, error: resolve, complete: () => resolve(undefined) });
+      });
+      expect((refusal as FeedError[]).map((error) => error.extensions?.code)).toEqual(['BAD_REQUEST']);
+    } finally {
+      await client.dispose();
     }
   });
 
