@@ -84,6 +84,18 @@ function limitError(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } });
 }
 
+/** The code Apollo gives the same error over HTTP, unless the error carries its own (the document limits do). */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions.code !== undefined) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}
+
 /** Ends a connection whose reader has fallen behind, so that its backlog stops growing here. */
 function disconnectSlowConsumer(socket: WebSocket): void {
   socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many messages waiting to be sent');
@@ -146,10 +158,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
         try {
           document = parse(payload.query, { maxTokens: options.maxTokens });
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('The document could not be parsed')];
+          const parseError = error instanceof GraphQLError ? error : new GraphQLError('The document could not be parsed');
+          return [withCode(parseError, 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(schema, document, rules);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
         // The one being subscribed is already counted among the connection's.
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {

@@ -128,18 +128,22 @@ describe('auditLogAdded over WebSockets', () => {
     }
   });
 
-  it('serves only subscriptions over the socket: a query is refused with BAD_REQUEST', async () => {
+  it('refuses over the socket what HTTP would: a query (BAD_REQUEST), a malformed or invalid document', async () => {
     const client = createClient({
       url: wsUrl(server.url),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       connectionParams: { authorization: `Bearer ${admin.token}` },
     });
-    try {
-      const refusal = await new Promise<unknown>((resolve) => {
-        client.subscribe({ query: '{ me { id } }' }, { next: resolve, error: resolve, complete: () => resolve(undefined) });
+    const refusalOf = (query: string) =>
+      new Promise<unknown>((resolve) => {
+        client.subscribe({ query }, { next: resolve, error: resolve, complete: () => resolve(undefined) });
       });
-      expect((refusal as FeedError[]).map((error) => error.extensions?.code)).toEqual(['BAD_REQUEST']);
+    try {
+      const codesOf = async (query: string) => ((await refusalOf(query)) as FeedError[]).map((error) => error.extensions?.code);
+      expect(await codesOf('{ me { id } }')).toEqual(['BAD_REQUEST']);
+      expect(await codesOf('subscription { auditLogAdded {')).toEqual(['GRAPHQL_PARSE_FAILED']);
+      expect(await codesOf('subscription { auditLogAdded { noSuchField } }')).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     } finally {
       await client.dispose();
     }
