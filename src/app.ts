@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Registry } from 'prom-client';
@@ -18,11 +18,15 @@ import { requestId } from './http/request-id.js';
 import { requestLog } from './http/request-log.js';
 import { httpErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/not-found.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics, registerFeedMetrics } from './http/metrics.js';
 import { metricsRoute } from './http/metrics.route.js';
 import { auditExportRoute } from './http/audit-export.route.js';
 import { corsMiddleware } from './http/cors.js';
 import { explorerRoute } from './http/explorer.route.js';
+import { documentLimits } from './graphql/limits.js';
+import { AuditFeed } from './audit-log/audit-feed.js';
+import { AuditLogReader } from './audit-log/audit-log.reader.js';
+import { startSubscriptionServer, type SubscriptionServer } from './http/subscriptions.server.js';
 
 export interface AppDependencies {
   orm: Orm;
@@ -40,6 +44,8 @@ export interface App {
   metricsRegistry: Registry;
   /** Stops Apollo; the caller closes the HTTP server, the ORM and the database. */
   stop(): Promise<void>;
+  /** Serves subscriptions on the HTTP server's own port; needs the process's listening connection. */
+  serveSubscriptions(httpServer: Server): SubscriptionServer;
 }
 
 /** Wires everything in one place: tests build the same server with it. */
@@ -57,11 +63,19 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
   const verifyToken = cachingVerifier(createTokenVerifier(config.auth));
   const sql = new SqlReader(await orm.em.getConnection().getNativeClient());
   const viewers = new Viewers(orm, sql, notifications ? new ViewerCache(notifications) : undefined);
+  const schema = await buildExecutableSchema();
+  const reader = new AuditLogReader(sql);
+  const feed = notifications ? new AuditFeed(notifications, (ids) => reader.byIds(ids), logger) : undefined;
+  let subscriptions: SubscriptionServer | undefined;
+  const feedMetrics = registerFeedMetrics(metrics.registry, {
+    openSockets: () => subscriptions?.openSockets ?? 0,
+    activeSubscriptions: () => feed?.subscriberCount ?? 0,
+  });
   const { router, apollo, fastPath } = await graphqlRoute({
     orm,
     sql,
     viewers,
-    schema: await buildExecutableSchema(),
+    schema,
     verifyToken,
     logger,
     introspection: config.introspection,
@@ -84,5 +98,24 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
     },
     metricsRegistry: metrics.registry,
     stop: () => apollo.stop(),
+    serveSubscriptions: (httpServer) => {
+      if (!feed) throw new Error('subscriptions need the listening connection');
+      const limits = documentLimits({ introspection: config.introspection });
+      return (subscriptions = startSubscriptionServer({
+        httpServer,
+        schema,
+        feed,
+        metrics: feedMetrics,
+        orm,
+        sql,
+        viewers,
+        verifyToken,
+        logger,
+        trustProxy: config.trustProxy,
+        validationRules: limits.validationRules,
+        maxTokens: limits.parseOptions.maxTokens,
+        maxSubscriptions: config.subscriptionsMax,
+      }));
+    },
   };
 }

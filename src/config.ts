@@ -24,6 +24,8 @@ export interface AppConfig {
   trustProxy: boolean;
   introspection: boolean;
   shutdownGraceMs: number;
+  /** Live subscriptions one process serves at most (SUBSCRIPTIONS_MAX). */
+  subscriptionsMax: number;
   statementTimeoutMs: number;
   production: boolean;
   /** Origins whose browser pages may call the API (CORS). */
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: isSet(env.TRUST_PROXY),
     introspection: parseBoolean('GRAPHQL_INTROSPECTION', env.GRAPHQL_INTROSPECTION, !production),
     shutdownGraceMs: parseInteger('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 10_000, 0, 600_000),
+    subscriptionsMax: parseInteger('SUBSCRIPTIONS_MAX', env.SUBSCRIPTIONS_MAX, 10_000, 0, 1_000_000),
     statementTimeoutMs: parseInteger('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 15_000, 0, 3_600_000),
     production,
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),

@@ -7,6 +7,7 @@ import { createOrm, migrateUp, type Orm } from './db/orm.js';
 import { createApp, type App } from './app.js';
 import { DatabaseNotifications } from './db/notifications.js';
 import { USER_CHANGES_CHANNEL } from './users/user.entity.js';
+import { AUDIT_LOG_ADDED_CHANNEL } from './audit-log/audit-feed.channel.js';
 import { startMetricsServer, type MetricsServer } from './http/metrics.server.js';
 
 export interface RunningServer {
@@ -60,12 +61,13 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     });
     const applied = await migrateUp(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
-    notifications = new DatabaseNotifications({ url: database.url, channels: [USER_CHANGES_CHANNEL], logger });
+    notifications = new DatabaseNotifications({ url: database.url, channels: [USER_CHANGES_CHANNEL, AUDIT_LOG_ADDED_CHANNEL], logger });
     await notifications.start();
     app = await createApp({ orm, config, logger, notifications });
     if (config.metrics.on === 'own-port') metricsServer = await startMetricsServer(app.metricsRegistry, config.metrics);
     const httpServer = createServer(app.handler);
     httpServer.keepAliveTimeout = 5_000;
+    const subscriptions = app.serveSubscriptions(httpServer);
     const address = await listen(httpServer, config.port, config.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
@@ -81,8 +83,9 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
       metricsUrl: readyMetricsServer?.url,
       close: () =>
         (closing ??= (async () => {
-          await drain(httpServer, config.shutdownGraceMs);
-          logger.debug('http server closed');
+          // Sockets are closed alongside the drain: an upgraded socket is no longer the HTTP server's to wait for.
+          await Promise.all([drain(httpServer, config.shutdownGraceMs), subscriptions.close(config.shutdownGraceMs)]);
+          logger.debug('http server and sockets closed');
           await readyMetricsServer?.close();
           await readyApp.stop();
           logger.debug('graphql stopped');

@@ -62,3 +62,15 @@ describe('the explorer', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).explorer).toBe(false);
   });
 });
+
+describe('SUBSCRIPTIONS_MAX', () => {
+  it('defaults to 10,000 and takes a whole number', () => {
+    expect(loadConfig({}).subscriptionsMax).toBe(10_000);
+    expect(loadConfig({ SUBSCRIPTIONS_MAX: '50' }).subscriptionsMax).toBe(50);
+  });
+
+  it('refuses what is not a whole number of subscriptions', () => {
+    expect(() => loadConfig({ SUBSCRIPTIONS_MAX: 'many' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SUBSCRIPTIONS_MAX: '-1' })).toThrow(ConfigError);
+  });
+});

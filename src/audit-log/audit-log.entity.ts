@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { User } from '../users/user.entity.js';
 import { AuditAction } from './audit-action.js';
 import { CHAIN_TRIGGER_BODY } from './audit-chain.js';
+import { AUDIT_LOG_ADDED_CHANNEL } from './audit-feed.channel.js';
 
 /** `{ field: { old, new } }` keyed by schema field names. */
 export type AuditChanges = Record<string, { old: unknown; new: unknown }>;
@@ -38,6 +39,17 @@ const FILLED_BY_DATABASE = (): undefined => undefined;
   body: `if pg_trigger_depth() > 1 and new.performed_by is null and ${UNCHANGED_EXCEPT_ACTOR} then return new; end if; ${REFUSE};`,
 })
 @Trigger({ name: 'chain', timing: 'before', events: ['insert'], body: CHAIN_TRIGGER_BODY })
+/**
+ * The live feed: NOTIFY is delivered at commit, in commit order, and never for a rolled-back
+ * transaction, so every listening process learns of each committed entry once.
+ */
+@Trigger({
+  name: 'notify_added',
+  timing: 'after',
+  events: ['insert'],
+  forEach: 'row',
+  body: `perform pg_notify('${AUDIT_LOG_ADDED_CHANNEL}', new.id::text); return null;`,
+})
 @Trigger({ name: 'refuse_delete', timing: 'before', events: ['delete'], body: `${REFUSE};` })
 @ObjectType('AuditLog', { simpleResolvers: true })
 @Entity({ tableName: 'audit_log', comment: 'Append-only record of every change to an audited entity' })

@@ -1,6 +1,6 @@
 import type { SqlReader } from '../db/sql-reader.js';
 import { SqlParameters } from '../db/sql-parameters.js';
-import { joinedUser, joinedUserColumns } from '../users/user.columns.js';
+import { ALL_USER_FIELDS, joinedUser, joinedUserColumns } from '../users/user.columns.js';
 import { userIdOf } from '../users/user.service.js';
 import { cursorString, decodeCursor, isPgInstant, PageEdge, pageOf, pageSize, type Page } from '../graphql/pagination.js';
 import { isUuid } from '../shared/ids.js';
@@ -114,9 +114,21 @@ function filterConditions(filter: AuditLogFilter | null | undefined, parameters:
   return conditions;
 }
 
+/** Everything of an entry and of its actor: what the live feed delivers, whatever each subscriber selected. */
+const WHOLE_ENTRY: EntrySelection = { fields: new Set(Object.keys(FIELD_COLUMNS)), performer: ALL_USER_FIELDS };
+
 /** Audit entries for GraphQL, each list in one parameterised statement, actors joined in where selected. */
 export class AuditLogReader {
   constructor(private readonly sql: SqlReader) {}
+
+  /** Entries with their actors, in one statement, by id; an id with no entry is absent from the map. */
+  async byIds(ids: readonly string[]): Promise<Map<string, AuditLogRecord>> {
+    const rows = await this.sql.rows<JoinedRow>(
+      `select ${selectList(WHOLE_ENTRY)} from audit_log a${performerJoin(WHOLE_ENTRY)} where a.id = any($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, recordOf(row, WHOLE_ENTRY)]));
+  }
 
   /** Entries matching the filter, newest first. */
   async list(args: PageArgs & { filter?: AuditLogFilter | null }, selection: EntrySelection): Promise<Page<AuditLogRecord>> {

@@ -9,6 +9,7 @@ import {
   type GraphQLEnumType,
   type GraphQLField,
   type GraphQLFieldConfig,
+  type GraphQLResolveInfo,
 } from 'graphql';
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { Role, roleAtLeast } from '../users/role.js';
@@ -93,12 +94,20 @@ export function enforceAuthDirective(schema: GraphQLSchema): GraphQLSchema {
       const rules = rulesFor(schema, typeName, fieldConfig);
       if (rules.length === 0) return fieldConfig;
       const resolve = fieldConfig.resolve ?? defaultFieldResolver;
+      const subscribe = fieldConfig.subscribe;
       return {
         ...fieldConfig,
         resolve: (source, args, context: GraphQLContext, info) => {
           for (const rule of rules) checkRule(rule, typeName, source, context);
           return resolve(source, args, context, info);
         },
+        // A subscription is refused before it starts, and each event is judged again by `resolve`.
+        ...(subscribe && {
+          subscribe: (source: unknown, args: Record<string, unknown>, context: GraphQLContext, info: GraphQLResolveInfo) => {
+            for (const rule of rules) checkRule(rule, typeName, source, context);
+            return subscribe(source, args, context, info);
+          },
+        }),
       };
     },
   });

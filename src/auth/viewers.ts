@@ -24,6 +24,14 @@ export class Viewers {
   async viewerFor(token: VerifiedToken, origin: RequestOrigin): Promise<User> {
     if (token.subject === SYSTEM_USER_CLERK_ID) throw invalidToken('the system user cannot sign in');
     if (token.subject.length > MAX_SUBJECT_LENGTH) throw invalidToken('its subject is too long');
+    return (await this.currentViewer(token)) ?? userFromRow(await this.firstSignIn(token, origin));
+  }
+
+  /**
+   * The user a token names as of now, or null once deleted: never created, since a subscription
+   * re-checks with it a viewer that signed in when it began.
+   */
+  async currentViewer(token: VerifiedToken): Promise<User | null> {
     const cached = await this.cache?.find(token.subject);
     if (cached) return cached;
     const readAt = this.cache?.mark() ?? 0;
@@ -31,7 +39,8 @@ export class Viewers {
       'select id, role, email, clerk_user_id, created_at, updated_at from users where clerk_user_id = $1',
       [token.subject],
     );
-    const user = row ? userFromRow(row) : userFromRow(await this.firstSignIn(token, origin));
+    if (!row) return null;
+    const user = userFromRow(row);
     this.cache?.remember(token.subject, user, readAt);
     return user;
   }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { User } from '../users/user.entity.js';
 import type { Logger } from '../logger.js';
 import type { SqlReader } from '../db/sql-reader.js';
+import type { LiveFeed } from '../audit-log/audit-feed.subscription.js';
 
 /** What every resolver receives: the readers' SQL, the request's own EntityManager fork for writes, and the signed-in user. */
 export interface GraphQLContext {
@@ -13,6 +14,8 @@ export interface GraphQLContext {
   logger: Logger;
   /** Set once Apollo knows it; the request log line carries it. */
   operationName?: string;
+  /** Only on a WebSocket connection: what subscriptions follow. */
+  live?: LiveFeed;
 }
 
 /**
@@ -26,6 +29,7 @@ class RequestContext implements GraphQLContext {
   requestId: string;
   logger: Logger;
   operationName?: string;
+  live?: LiveFeed;
   private forked: EntityManager | undefined;
 
   constructor(
@@ -36,6 +40,7 @@ class RequestContext implements GraphQLContext {
     this.viewer = fields.viewer;
     this.requestId = fields.requestId;
     this.logger = fields.logger;
+    if (fields.live) this.live = fields.live;
   }
 
   get em(): EntityManager {

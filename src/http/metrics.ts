@@ -93,3 +93,48 @@ export function createMetrics(orm: Orm): Metrics {
   };
   return { registry, graphqlPlugin };
 }
+
+/** What the live feed reports: read when Prometheus scrapes, counted as it happens. */
+export interface FeedMetrics {
+  eventDelivered(): void;
+  /** An entry a subscriber had queued but never got: its subscription ended first. */
+  eventsDropped(count: number): void;
+}
+
+export function registerFeedMetrics(
+  registry: Registry,
+  gauges: { openSockets: () => number; activeSubscriptions: () => number },
+): FeedMetrics {
+  new Gauge({
+    name: 'graphql_ws_sockets_open',
+    help: 'Open WebSocket connections',
+    registers: [registry],
+    collect() {
+      this.set(gauges.openSockets());
+    },
+  });
+  new Gauge({
+    name: 'audit_feed_subscriptions_active',
+    help: 'Active auditLogAdded subscriptions in this process',
+    registers: [registry],
+    collect() {
+      this.set(gauges.activeSubscriptions());
+    },
+  });
+  const delivered = new Counter({
+    name: 'audit_feed_events_delivered_total',
+    help: 'Audit entries handed to a subscriber',
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'audit_feed_events_dropped_total',
+    help: 'Audit entries queued for a subscriber that ended before receiving them',
+    registers: [registry],
+  });
+  return {
+    eventDelivered: () => delivered.inc(),
+    eventsDropped: (count) => {
+      if (count > 0) dropped.inc(count);
+    },
+  };
+}

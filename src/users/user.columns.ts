@@ -9,7 +9,7 @@ const USER_FIELD_COLUMNS: Readonly<Record<string, string>> = {
   createdAt: 'created_at',
   updatedAt: 'updated_at',
 };
-const ALL_USER_FIELDS: ReadonlySet<string> = new Set(Object.keys(USER_FIELD_COLUMNS));
+export const ALL_USER_FIELDS: ReadonlySet<string> = new Set(Object.keys(USER_FIELD_COLUMNS));
 
 /**
  * A user joined into another statement: its id and the columns of `fields` under `<alias>_`

@@ -13,6 +13,8 @@ describe('the audit_chain migration on a log that already holds entries', () => 
     databaseUrl = await createDatabase(maintenanceUrl, databaseName);
     orm = await createOrm({ clientUrl: databaseUrl });
     await migrateUp(orm);
+    // The migrations after it go first.
+    expect(await migrateDownOne(orm)).toEqual(['Migration20261130023915_audit_feed']);
     expect(await migrateDownOne(orm)).toEqual(['Migration20261130015535_audit_chain']);
     // Entries as the log held them before the chain: out of insertion order in time, two entities.
     await withClient(databaseUrl, (client) =>
@@ -57,6 +59,7 @@ describe('the audit_chain migration on a log that already holds entries', () => 
   });
 
   it('goes down again with chained entries in the log', async () => {
+    expect(await migrateDownOne(orm)).toEqual(['Migration20261130023915_audit_feed']);
     expect(await migrateDownOne(orm)).toEqual(['Migration20261130015535_audit_chain']);
     await migrateUp(orm);
   });

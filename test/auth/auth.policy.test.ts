@@ -22,6 +22,7 @@ const CONTRACT_RULES: Record<string, string> = {
   'Mutation.unpublishProperty': 'requires: AGENT, orOwner: false',
   'Mutation.deleteProperty': 'requires: AGENT, orOwner: false',
   'Mutation.setUserRole': 'requires: ADMIN, orOwner: false',
+  'Subscription.auditLogAdded': 'requires: ADMIN, orOwner: false',
   'User.email': 'requires: ADMIN, orOwner: true',
   'User.clerkUserId': 'requires: ADMIN, orOwner: true',
   'Property.createdBy': 'requires: AGENT, orOwner: false',
@@ -58,7 +59,7 @@ function authRules(schema: GraphQLSchema): Map<string, string> {
 }
 
 function rootFields(schema: GraphQLSchema): string[] {
-  return [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+  return [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) =>
     type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : [],
   );
 }
@@ -71,7 +72,7 @@ describe('the access policy as the printed schema declares it', () => {
     rules = authRules(schema);
   });
 
-  it('gives every Query and Mutation field an @auth or a place in the list of public fields', () => {
+  it('gives every Query, Mutation and Subscription field an @auth or a place in the list of public fields', () => {
     const unguarded = rootFields(schema).filter((field) => !rules.has(field) && !PUBLIC_ROOT_FIELDS.has(field));
     expect(unguarded).toEqual([]);
   });
