@@ -6,6 +6,7 @@ import { signIn, type SignedInUser } from '../support/users.js';
 import { codesOf, createPropertyAs } from '../support/properties.js';
 import { withClient } from '../support/databases.js';
 import { auditedSql } from '../support/audited-sql.js';
+import type { ChainCheck } from '../../src/audit-log/audit-chain-check.js';
 
 const TRAIL = `query Trail($id: ID!) { property(id: $id) { auditTrail(first: 50) { nodes { seq hash previousHash action } } } }`;
 const VERIFY = `query Verify($type: String!, $id: ID!) {
@@ -13,15 +14,6 @@ const VERIFY = `query Verify($type: String!, $id: ID!) {
 }`;
 const RENAME = `mutation Rename($id: ID!, $title: String!) { updateProperty(id: $id, input: { title: $title }) { id } }`;
 
-interface ChainCheck {
-  entityType: string;
-  entityId: string;
-  length: number;
-  valid: boolean;
-  firstBrokenSeq: number | null;
-  problem: string | null;
-  headHash: string | null;
-}
 
 interface Entry {
   seq: number;
