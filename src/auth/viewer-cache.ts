@@ -28,10 +28,16 @@ export class ViewerCache {
     notifications.onInterruption(() => this.forgetAll());
   }
 
-  /** The viewer for `subject` as of now, or undefined: read it from the database, then `remember` it. */
-  async find(subject: string): Promise<User | undefined> {
+  /**
+   * The viewer for `subject` as of now, or undefined: read it from the database, then `remember` it.
+   * `asOf: 'last-notification'` is for work that a notification started (an audit entry reaching
+   * the live feed): the listener delivers in commit order, so every change committed before that
+   * entry has already been applied here, and no round trip is needed to know it.
+   */
+  async find(subject: string, asOf: 'now' | 'last-notification' = 'now'): Promise<User | undefined> {
     if (!this.bySubject.has(subject)) return undefined;
-    if (!(await this.notifications.synchronize())) return undefined;
+    const current = asOf === 'now' ? await this.notifications.synchronize() : this.notifications.live;
+    if (!current) return undefined;
     return this.bySubject.get(subject);
   }
 

@@ -28,11 +28,12 @@ export class Viewers {
   }
 
   /**
-   * The user a token names as of now, or null once deleted: never created, since a subscription
-   * re-checks with it a viewer that signed in when it began.
+   * The user a token names as of now (or, for work a notification started, as of that
+   * notification), or null once deleted: never created, since a subscription re-checks with it a
+   * viewer that signed in when it began.
    */
-  async currentViewer(token: VerifiedToken): Promise<User | null> {
-    const cached = await this.cache?.find(token.subject);
+  async currentViewer(token: VerifiedToken, asOf: 'now' | 'last-notification' = 'now'): Promise<User | null> {
+    const cached = await this.cache?.find(token.subject, asOf);
     if (cached) return cached;
     const readAt = this.cache?.mark() ?? 0;
     const [row] = await this.sql.rows<UserRow>(

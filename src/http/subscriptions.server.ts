@@ -187,7 +187,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
             live: {
               feed,
               metrics: options.metrics,
-              currentViewer: () => viewers.currentViewer(identity.token),
+              // Each entry reached this process through the listener, after every earlier change to users.
+              currentViewer: () => viewers.currentViewer(identity.token, 'last-notification'),
               overflowed: () => disconnectSlowConsumer(ctx.extra.socket),
             },
           },
