@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SqlReader } from '../db/sql-reader.js';
 import { SYSTEM_USER_CLERK_ID, type User } from '../users/user.entity.js';
-import { userFromRow, type UserRow } from '../users/user.row.js';
+import { USER_ROW_COLUMNS, userFromRow, type UserRow } from '../users/user.row.js';
 import { invalidToken } from './auth.errors.js';
 import { resolveViewer, type RequestOrigin } from './identity.js';
 import type { VerifiedToken } from './token.js';
@@ -37,7 +37,7 @@ export class Viewers {
     if (cached) return cached;
     const readAt = this.cache?.mark() ?? 0;
     const [row] = await this.sql.rows<UserRow>(
-      'select id, role, email, clerk_user_id, created_at, updated_at from users where clerk_user_id = $1',
+      `select ${USER_ROW_COLUMNS} from users where clerk_user_id = $1`,
       [token.subject],
     );
     if (!row) return null;

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { User } from './user.entity.js';
-import { userFromRow, type UserRow } from './user.row.js';
+import { USER_ROW_COLUMNS, userFromRow, type UserRow } from './user.row.js';
 
 // One loader per request: keyed by the request's context, gone with it.
 const loaders = new WeakMap<GraphQLContext, DataLoader<number, User | null>>();
@@ -11,7 +11,7 @@ function loaderFor(context: GraphQLContext): DataLoader<number, User | null> {
   if (!loader) {
     loader = new DataLoader(async (ids) => {
       const rows = await context.sql.rows<UserRow>(
-        'select id, role, email, clerk_user_id, created_at, updated_at from users where id = any($1::int[])',
+        `select ${USER_ROW_COLUMNS} from users where id = any($1::int[])`,
         [ids],
       );
       const byId = new Map(rows.map((row) => [row.id, userFromRow(row)]));

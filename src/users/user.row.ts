@@ -2,6 +2,9 @@ import { instantFromPg } from '../db/pg-instant.js';
 import type { User } from './user.entity.js';
 import type { Role } from './role.js';
 
+/** The columns of a `UserRow`, for every statement that reads users whole. */
+export const USER_ROW_COLUMNS = 'id, role, email, clerk_user_id, created_at, updated_at';
+
 /** A `users` row as PostgreSQL returns it (column names). */
 export interface UserRow {
   id: number;
