@@ -11,6 +11,7 @@ import { ViewerCache } from './auth/viewer-cache.js';
 import { Viewers } from './auth/viewers.js';
 import type { DatabaseNotifications } from './db/notifications.js';
 import { SqlReader } from './db/sql-reader.js';
+import type { ReplicaSet } from './db/replicas.js';
 import { buildExecutableSchema } from './graphql/schema.js';
 import { graphqlRoute } from './graphql/graphql.route.js';
 import { healthRoutes } from './http/health.route.js';
@@ -20,6 +21,7 @@ import { httpErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/not-found.js';
 import { createMetrics, registerFeedMetrics } from './http/metrics.js';
 import { metricsRoute } from './http/metrics.route.js';
+import { registerReplicaMetrics } from './http/replica-metrics.js';
 import { auditExportRoute } from './http/audit-export.route.js';
 import { corsMiddleware } from './http/cors.js';
 import { explorerRoute } from './http/explorer.route.js';
@@ -34,6 +36,8 @@ export interface AppDependencies {
   logger: Logger;
   /** The process's listening connection; without one, viewers are read from the database on every request. */
   notifications?: DatabaseNotifications;
+  /** Streaming replicas that serve queries, already started. */
+  replicas?: ReplicaSet;
 }
 
 export interface App {
@@ -49,7 +53,7 @@ export interface App {
 }
 
 /** Wires everything in one place: tests build the same server with it. */
-export async function createApp({ orm, config, logger, notifications }: AppDependencies): Promise<App> {
+export async function createApp({ orm, config, logger, notifications, replicas }: AppDependencies): Promise<App> {
   const app = express();
   app.disable('x-powered-by');
   // GraphQL answers are never revalidated: hashing every body for an ETag is wasted work.
@@ -59,6 +63,7 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
   app.use(requestLog(logger));
   app.use(corsMiddleware(config.corsOrigins));
   const metrics = createMetrics(orm);
+  if (replicas) registerReplicaMetrics(metrics.registry, replicas);
   // One verifier, so the GraphQL endpoint and the export share one cache of the remote key set.
   const verifyToken = cachingVerifier(createTokenVerifier(config.auth));
   const sql = new SqlReader(await orm.em.getConnection().getNativeClient());
@@ -74,6 +79,7 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
   const { router, apollo, fastPath } = await graphqlRoute({
     orm,
     sql,
+    querySql: replicas?.readerFallingBackTo(sql),
     viewers,
     schema,
     verifyToken,
@@ -86,7 +92,7 @@ export async function createApp({ orm, config, logger, notifications }: AppDepen
   if (config.explorer) app.use(await explorerRoute());
   // The GraphQL endpoint first: nearly every request is for it, and the routers below need not see it.
   app.use(router);
-  app.use(healthRoutes(orm));
+  app.use(healthRoutes(orm, replicas));
   if (config.metrics.on === 'api-port') app.use(metricsRoute(metrics.registry));
   app.use(auditExportRoute({ orm, verifyToken, logger }));
   app.use(notFound);

@@ -17,6 +17,10 @@ export interface AppConfig {
   /** Unset: an embedded PostgreSQL keeps its data in `dataDir`. */
   databaseUrl?: string;
   dataDir: string;
+  /** Streaming replicas that may serve queries (DATABASE_REPLICA_URLS). */
+  databaseReplicaUrls: readonly string[];
+  /** A replica further behind the primary than this is skipped until it catches up. */
+  replicaMaxLagMs: number;
   port: number;
   host: string;
   logLevel: LogLevel;
@@ -128,6 +132,26 @@ function parseMetrics(env: NodeJS.ProcessEnv, production: boolean): MetricsConfi
   return production ? { on: 'nowhere' } : { on: 'api-port' };
 }
 
+function parseReplicaUrls(raw: string | undefined): readonly string[] {
+  const value = optional(raw);
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry, index) => {
+      if (!/^postgres(ql)?:\/\//.test(entry)) {
+        throw new ConfigError(`DATABASE_REPLICA_URLS: entry ${index + 1} must start with postgres:// or postgresql://`);
+      }
+      try {
+        new URL(entry);
+      } catch {
+        throw new ConfigError(`DATABASE_REPLICA_URLS: entry ${index + 1} is not a URL`);
+      }
+      return entry;
+    });
+}
+
 /** Every environment variable the server reads, parsed and validated in one place. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const databaseUrl = optional(env.DATABASE_URL);
@@ -146,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     databaseUrl,
     dataDir: resolve(optional(env.DATA_DIR) ?? '.data'),
+    databaseReplicaUrls: parseReplicaUrls(env.DATABASE_REPLICA_URLS),
+    replicaMaxLagMs: parseInteger('REPLICA_MAX_LAG_MS', env.REPLICA_MAX_LAG_MS, 5_000, 0, 3_600_000),
     port: parseInteger('PORT', env.PORT, 4000, 0, 65535),
     host: optional(env.HOST) ?? '127.0.0.1',
     logLevel,

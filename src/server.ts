@@ -9,6 +9,7 @@ import { DatabaseNotifications } from './db/notifications.js';
 import { USER_CHANGES_CHANNEL } from './users/user.entity.js';
 import { AUDIT_LOG_ADDED_CHANNEL } from './audit-log/audit-feed.channel.js';
 import { startMetricsServer, type MetricsServer } from './http/metrics.server.js';
+import { ReplicaSet } from './db/replicas.js';
 
 export interface RunningServer {
   url: string;
@@ -42,6 +43,8 @@ async function drain(server: Server, graceMs: number): Promise<void> {
   clearInterval(idleSweep);
 }
 
+const REPLICA_POOL_MAX = 10;
+
 /** Boot order: database → migrations → app → listen. */
 export interface StartOptions {
   observeQuery?: (sql: string) => void;
@@ -53,6 +56,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
   let app: App | undefined;
   let notifications: DatabaseNotifications | undefined;
   let metricsServer: MetricsServer | undefined;
+  let replicas: ReplicaSet | undefined;
   try {
     orm = await createOrm({
       clientUrl: database.url,
@@ -63,7 +67,20 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     notifications = new DatabaseNotifications({ url: database.url, channels: [USER_CHANGES_CHANNEL, AUDIT_LOG_ADDED_CHANNEL], logger });
     await notifications.start();
-    app = await createApp({ orm, config, logger, notifications });
+    if (config.databaseReplicaUrls.length > 0) {
+      replicas = new ReplicaSet({
+        primaryUrl: database.url,
+        urls: config.databaseReplicaUrls,
+        maxLagMs: config.replicaMaxLagMs,
+        poolMax: REPLICA_POOL_MAX,
+        statementTimeoutMs: config.statementTimeoutMs,
+        observeQuery: options.observeQuery,
+        logger,
+      });
+      await replicas.start();
+      logger.info({ replicas: replicas.status() }, 'read replicas checked');
+    }
+    app = await createApp({ orm, config, logger, notifications, replicas });
     if (config.metrics.on === 'own-port') metricsServer = await startMetricsServer(app.metricsRegistry, config.metrics);
     const httpServer = createServer(app.handler);
     httpServer.keepAliveTimeout = 5_000;
@@ -75,6 +92,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     const readyApp = app;
     const readyNotifications = notifications;
     const readyMetricsServer = metricsServer;
+    const readyReplicas = replicas;
     let closing: Promise<void> | undefined;
     return {
       url,
@@ -90,6 +108,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
           await readyApp.stop();
           logger.debug('graphql stopped');
           await readyNotifications.close();
+          await readyReplicas?.close();
           await readyOrm.close();
           logger.debug('database pool closed');
           await database.stop();
@@ -100,6 +119,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     await metricsServer?.close().catch(() => undefined);
     await app?.stop().catch(() => undefined);
     await notifications?.close();
+    await replicas?.close();
     await orm?.close().catch(() => undefined);
     await database.stop().catch(() => undefined);
     throw error;

@@ -1,4 +1,4 @@
-import type { SqlReader } from '../db/sql-reader.js';
+import type { SqlRows } from '../db/sql-reader.js';
 import { InputError } from '../graphql/input.errors.js';
 import { isUuid, parseIntegerId } from '../shared/ids.js';
 import {
@@ -37,7 +37,7 @@ export function auditedEntityIdOf(entityType: string, entityId: string): string 
 }
 
 /** One entity's chain, recomputed by the database and compared here. */
-export async function verifyEntityChain(sql: SqlReader, entityType: string, rawEntityId: string): Promise<ChainCheck> {
+export async function verifyEntityChain(sql: SqlRows, entityType: string, rawEntityId: string): Promise<ChainCheck> {
   const entityId = auditedEntityIdOf(entityType, rawEntityId);
   const chain = new ChainAccumulator(entityType, entityId);
   const rows = await sql.rows<ChainEntryRow>(chainEntriesSql(true), [entityType, entityId]);

@@ -1,4 +1,4 @@
-import type { SqlReader } from '../db/sql-reader.js';
+import type { SqlRows } from '../db/sql-reader.js';
 import { SqlParameters } from '../db/sql-parameters.js';
 import { ALL_USER_FIELDS, joinedUser, joinedUserColumns } from '../users/user.columns.js';
 import { userIdOf } from '../users/user.service.js';
@@ -119,7 +119,7 @@ const WHOLE_ENTRY: EntrySelection = { fields: new Set(Object.keys(FIELD_COLUMNS)
 
 /** Audit entries for GraphQL, each list in one parameterised statement, actors joined in where selected. */
 export class AuditLogReader {
-  constructor(private readonly sql: SqlReader) {}
+  constructor(private readonly sql: SqlRows) {}
 
   /** Entries with their actors, in one statement, by id; an id with no entry is absent from the map. */
   async byIds(ids: readonly string[]): Promise<Map<string, AuditLogRecord>> {

@@ -33,6 +33,8 @@ export interface EmbeddedPostgresOptions {
   placementHome?: string;
   /** Another copy of the package's `native` folder, for tests of the relocation. */
   nativeDir?: string;
+  /** More server settings (`-c name=value`), e.g. statement logging on a test replica. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 export class EmbeddedPostgresError extends Error {
@@ -232,6 +234,7 @@ export class EmbeddedPostgres {
       ...(this.options.unsafeFast
         ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
         : []),
+      ...Object.entries(this.options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ];
     const child = spawn(binaries.postgres, flags, {
       ...(identity ?? {}),
@@ -249,7 +252,8 @@ export class EmbeddedPostgres {
           this.remember(line);
           log(line);
         }
-        if (text.includes('database system is ready to accept connections')) resolve();
+        // A standby says "ready to accept read-only connections".
+        if (/database system is ready to accept (read-only )?connections/.test(text)) resolve();
       };
       child.stdout?.on('data', onOutput);
       child.stderr?.on('data', onOutput);

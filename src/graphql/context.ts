@@ -1,14 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { User } from '../users/user.entity.js';
 import type { Logger } from '../logger.js';
-import type { SqlReader } from '../db/sql-reader.js';
+import type { SqlRows } from '../db/sql-reader.js';
 import type { LiveFeed } from '../audit-log/audit-feed.subscription.js';
 
 /** What every resolver receives: the readers' SQL, the request's own EntityManager fork for writes, and the signed-in user. */
 export interface GraphQLContext {
   /** Forked on first use: a read served by the readers never needs one. */
   readonly em: EntityManager;
-  sql: SqlReader;
+  /** Where this operation reads: the replicas for a query, the primary for everything else. */
+  readonly sql: SqlRows;
+  /** Set once the operation is known to be a query: only then may its reads go to a replica. */
+  isQuery: boolean;
   viewer: User | null;
   requestId: string;
   logger: Logger;
@@ -18,29 +21,47 @@ export interface GraphQLContext {
   live?: LiveFeed;
 }
 
+export interface ContextFields {
+  /** The primary's reader. */
+  sql: SqlRows;
+  /** The reader for queries: the replicas when there are any, else the primary's. */
+  querySql?: SqlRows;
+  viewer: User | null;
+  requestId: string;
+  logger: Logger;
+  live?: LiveFeed;
+}
+
 /**
  * The context of one request. The EntityManager is a getter on the prototype, not an own
  * property: Apollo copies the context's own properties for each operation, which would otherwise
  * fork an EntityManager for every read.
  */
 class RequestContext implements GraphQLContext {
-  sql: SqlReader;
+  isQuery = false;
   viewer: User | null;
   requestId: string;
   logger: Logger;
   operationName?: string;
   live?: LiveFeed;
   private forked: EntityManager | undefined;
+  private readonly primarySql: SqlRows;
+  private readonly querySql: SqlRows;
 
   constructor(
-    fields: Omit<GraphQLContext, 'em'>,
+    fields: ContextFields,
     private readonly fork: () => EntityManager,
   ) {
-    this.sql = fields.sql;
+    this.primarySql = fields.sql;
+    this.querySql = fields.querySql ?? fields.sql;
     this.viewer = fields.viewer;
     this.requestId = fields.requestId;
     this.logger = fields.logger;
     if (fields.live) this.live = fields.live;
+  }
+
+  get sql(): SqlRows {
+    return this.isQuery ? this.querySql : this.primarySql;
   }
 
   get em(): EntityManager {
@@ -48,6 +69,6 @@ class RequestContext implements GraphQLContext {
   }
 }
 
-export function createContext(fields: Omit<GraphQLContext, 'em'>, fork: () => EntityManager): GraphQLContext {
+export function createContext(fields: ContextFields, fork: () => EntityManager): GraphQLContext {
   return new RequestContext(fields, fork);
 }

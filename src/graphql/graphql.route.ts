@@ -5,7 +5,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { expressMiddleware } from '@as-integrations/express5';
 import type { GraphQLSchema } from 'graphql';
 import type { Orm } from '../db/orm.js';
-import type { SqlReader } from '../db/sql-reader.js';
+import type { SqlRows } from '../db/sql-reader.js';
 import type { Logger } from '../logger.js';
 import type { TokenVerifier } from '../auth/token.js';
 import type { Viewers } from '../auth/viewers.js';
@@ -25,7 +25,10 @@ import { compiledExecution } from './jit-executor.js';
 
 export interface GraphQLRouteOptions {
   orm: Orm;
-  sql: SqlReader;
+  /** The primary's reader: mutations, their answers and everything that decides access. */
+  sql: SqlRows;
+  /** Where queries read: the replicas' router when there are replicas. */
+  querySql?: SqlRows;
   viewers: Viewers;
   schema: GraphQLSchema;
   verifyToken: TokenVerifier;
@@ -49,7 +52,7 @@ export interface GraphQLRoute {
 }
 
 export async function graphqlRoute(options: GraphQLRouteOptions): Promise<GraphQLRoute> {
-  const { orm, sql, viewers, schema, verifyToken, logger } = options;
+  const { orm, sql, querySql, viewers, schema, verifyToken, logger } = options;
   const limits = documentLimits({ introspection: options.introspection });
   const apollo = new ApolloServer<GraphQLContext>({
     gateway: compiledExecution(schema),
@@ -72,8 +75,9 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<GraphQ
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ operationName, contextValue }) {
+            async didResolveOperation({ operationName, operation, contextValue }) {
               contextValue.operationName = operationName ?? undefined;
+              contextValue.isQuery = operation?.operation === 'query';
             },
           };
         },
@@ -96,7 +100,7 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<GraphQ
   }
 
   const contextFor = (viewer: User | null, requestId: string): GraphQLContext =>
-    createContext({ sql, viewer, requestId, logger }, () => orm.em.fork());
+    createContext({ sql, querySql, viewer, requestId, logger }, () => orm.em.fork());
 
   /** Identifies the caller before Apollo runs, so that the actor is in scope for the whole request. */
   async function identify(req: Request, res: Response, next: NextFunction): Promise<void> {

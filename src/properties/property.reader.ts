@@ -1,4 +1,4 @@
-import type { SqlReader } from '../db/sql-reader.js';
+import type { SqlRows } from '../db/sql-reader.js';
 import { SqlParameters } from '../db/sql-parameters.js';
 import type { User } from '../users/user.entity.js';
 import { joinedUser, joinedUserColumns } from '../users/user.columns.js';
@@ -127,7 +127,7 @@ function recordOf(row: PropertyRow, selection: PropertySelection): PropertyRecor
  */
 export class PropertyReader {
   constructor(
-    private readonly sql: SqlReader,
+    private readonly sql: SqlRows,
     private readonly viewer: User | null,
   ) {}
 

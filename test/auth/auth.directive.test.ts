@@ -144,6 +144,7 @@ async function run(query: string, as: User | null): Promise<ExecutionResult> {
     // No resolver here touches the database: the probe resolvers return plain objects.
     em: undefined as never,
     sql: undefined as never,
+    isQuery: true,
     viewer: as,
     requestId: 'probe',
     logger,
