@@ -36,7 +36,8 @@ const SHORTEST_CHECK_INTERVAL_MS = 50;
 const REPLICA_CONNECT_TIMEOUT_MS = 2_000;
 
 /** SQLSTATEs that say "this server cannot answer now", not "this statement is wrong". */
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '40001']);
+const RECOVERY_CONFLICT = '40001';
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', RECOVERY_CONFLICT]);
 
 /**
  * Whether a failed read should be retried on the primary: the replica could not answer (it is
@@ -153,8 +154,11 @@ export class ReplicaSet {
       } catch (error) {
         if (!replicaCouldNotAnswer(error)) throw error;
         this.counts.fallbacks++;
-        replica.lagMs = null;
-        this.setState(replica, 'down', error instanceof Error ? error.message : String(error));
+        // A read cancelled for a conflict with recovery says nothing about the replica's health.
+        if ((error as { code?: unknown }).code !== RECOVERY_CONFLICT) {
+          replica.lagMs = null;
+          this.setState(replica, 'down', error instanceof Error ? error.message : String(error));
+        }
       }
     }
     this.counts.primary++;

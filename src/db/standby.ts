@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { appendFile, chmod, chown, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { withClient } from './pg-client.js';
+
+const execFileAsync = promisify(execFile);
+
+/** What a standby copy must not take from its primary's folder. */
+const LEFT_BEHIND_FILES = ['postmaster.pid', 'postmaster.opts'];
+const EMPTIED_FOLDERS = ['pg_wal', 'pg_replslot'];
+
+/**
+ * Makes a hot standby of a running PostgreSQL on this machine, as `pg_basebackup -R` would, with
+ * PostgreSQL's low-level backup functions: a replication slot keeps the WAL the standby will need,
+ * the data folder is copied between `pg_backup_start` and `pg_backup_stop` (without WAL, pid file
+ * and slots), the backup label goes into the copy, and `standby.signal` with the primary's address
+ * makes it stream. The binaries npm installs for the embedded database ship no pg_basebackup, and
+ * an older client's (Debian's postgresql-client-15) refuses a newer server: this needs neither.
+ *
+ * `maintenanceUrl` must be a superuser's on the same machine; returns the standby's data folder,
+ * `<primary's data folder>-replica`, owned like the primary's.
+ */
+export async function createStandby(maintenanceUrl: string, options: { slot: string; primaryPort: number }): Promise<string> {
+  return await withClient(maintenanceUrl, async (client) => {
+    await client.query('select pg_create_physical_replication_slot($1, true)', [options.slot]);
+    const { rows } = await client.query<{ data_directory: string }>('show data_directory');
+    const source = rows[0]!.data_directory;
+    const target = `${source}-replica`;
+    await client.query(`select pg_backup_start($1, true)`, [`standby ${options.slot}`]);
+    // cp -a keeps owners and modes: as root, the copy stays the postgres user's.
+    await execFileAsync('cp', ['-a', source, target]);
+    const stopped = await client.query<{ labelfile: string }>('select labelfile from pg_backup_stop(false)');
+    for (const file of LEFT_BEHIND_FILES) await rm(join(target, file), { force: true });
+    for (const folder of EMPTIED_FOLDERS) {
+      for (const entry of await readdir(join(target, folder), { withFileTypes: true })) {
+        if (entry.name !== 'archive_status') await rm(join(target, folder, entry.name), { recursive: true, force: true });
+      }
+    }
+    const owner = await stat(source);
+    const written = [join(target, 'backup_label'), join(target, 'standby.signal')];
+    await writeFile(written[0]!, stopped.rows[0]!.labelfile);
+    await writeFile(written[1]!, '');
+    await appendFile(
+      join(target, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=127.0.0.1 port=${options.primaryPort} user=postgres application_name=${options.slot}'\n` +
+        `primary_slot_name = '${options.slot}'\n`,
+    );
+    for (const file of written) {
+      await chown(file, owner.uid, owner.gid);
+      await chmod(file, 0o600);
+    }
+    return target;
+  });
+}
