@@ -203,6 +203,8 @@ export class EmbeddedPostgres {
     const binaries = binariesIn(nativeDir);
     const initialised = existsSync(join(dataDir, 'PG_VERSION'));
     if (!initialised) {
+      // Only the cluster's own folder is private: parents created here must stay traversable for the postgres user.
+      await mkdir(dirname(dataDir), { recursive: true });
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
       if (identity) await chown(dataDir, identity.uid, identity.gid);
       await this.run(binaries.initdb, [

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFile, chmod, chown, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { withClient } from './pg-client.js';
@@ -41,15 +41,24 @@ export async function createStandby(maintenanceUrl: string, options: { slot: str
     const written = [join(target, 'backup_label'), join(target, 'standby.signal')];
     await writeFile(written[0]!, stopped.rows[0]!.labelfile);
     await writeFile(written[1]!, '');
-    await appendFile(
-      join(target, 'postgresql.auto.conf'),
-      `primary_conninfo = 'host=127.0.0.1 port=${options.primaryPort} user=postgres application_name=${options.slot}'\n` +
-        `primary_slot_name = '${options.slot}'\n`,
-    );
+    await pointStandbyAt(target, options);
     for (const file of written) {
       await chown(file, owner.uid, owner.gid);
       await chmod(file, 0o600);
     }
     return target;
   });
+}
+
+/** Where a standby streams from: its primary's port may change between starts (an embedded primary picks a free one). */
+export async function pointStandbyAt(standbyDir: string, options: { slot: string; primaryPort: number }): Promise<void> {
+  const file = join(standbyDir, 'postgresql.auto.conf');
+  const kept = (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((line) => line !== '' && !/^primary_(conninfo|slot_name)\s*=/.test(line));
+  kept.push(
+    `primary_conninfo = 'host=127.0.0.1 port=${options.primaryPort} user=postgres application_name=${options.slot}'`,
+    `primary_slot_name = '${options.slot}'`,
+  );
+  await writeFile(file, `${kept.join('\n')}\n`);
 }
