@@ -134,6 +134,8 @@ export interface ServerProcessOptions {
   nodeFlags?: string[];
   /** Another build's main.js (a patched copy of dist/, to measure a change before making it); default dist/src/main.js. */
   entry?: string;
+  /** Streaming replicas for the server's queries (DATABASE_REPLICA_URLS). */
+  replicaUrls?: readonly string[];
 }
 
 export interface ServerProcess extends BenchProcess {
@@ -157,6 +159,7 @@ export async function startBuiltServer(options: ServerProcessOptions): Promise<S
       HOST: '127.0.0.1',
       METRICS_PORT: String(metricsPort),
       NODE_ENV: 'production',
+      ...(options.replicaUrls?.length ? { DATABASE_REPLICA_URLS: options.replicaUrls.join(',') } : {}),
     },
     ready: async (_child, _output, deadline) => {
       await pollUntilOk(`${url}/readyz`, deadline);

@@ -1,10 +1,14 @@
 /**
- * `npm run bench [-- --connections 10 --duration 10 --warmup 3 --only W1,W3p1 --skip-build]`
+ * `npm run bench [-- --connections 10 --duration 10 --warmup 3 --only W1,W3p1 --skip-build --replica [unused]]`
  *
  * Builds the server, starts it as production does (`node dist/src/main.js`) beside the baseline
  * (bench/baseline-server.ts) on the seeded database, and drives both over HTTP with autocannon,
  * one workload at a time, the server and then its baseline, each after its own warm-up. Prints one
  * table of figures, ratios and targets. Everything listens on 127.0.0.1 and every load is time-bound.
+ *
+ * `--replica` runs on an embedded primary and its streaming replica instead (bench/replicated-database.ts,
+ * seeded as the defaults of bench:seed the first time), with the server's queries on the replica;
+ * `--replica unused` runs on the same pair with the server reading from the primary alone, to compare.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { assertKnownFlags, boolFlag, intFlag, parseFlags } from './flags.js';
@@ -14,6 +18,7 @@ import { productionNodeFlags, startBaselineServer, startBuiltServer, type BenchP
 import { benchAdminToken, buildServer, checkOnce, page200After, seededSizes, workloadInputs } from './setup.js';
 import { countStatements, describeStatementTarget, statementProbes, statementTargetMet, type StatementCount } from './statements.js';
 import { WORKLOADS, headersFor, type Workload, type WorkloadInputs } from './workloads.js';
+import { startReplicatedBenchDatabase, type ReplicatedBenchDatabase } from './replicated-database.js';
 
 // Issue 12's targets; the per-workload ratio and CPU targets sit with each workload (workloads.ts).
 const DEPTH_TARGET = 1.25;
@@ -139,7 +144,9 @@ function printStatements(counts: readonly StatementCount[], verbose: boolean): v
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql', 'node-flags', 'server-entry']);
+  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql', 'node-flags', 'server-entry', 'replica']);
+  const replicaMode = flags.get('replica');
+  if (replicaMode !== undefined && replicaMode !== 'true' && replicaMode !== 'unused') throw new Error('--replica takes no value, or "unused"');
   // Lets an owner try a runtime setting (e.g. --max-semi-space-size=16) on the server alone, beside the same baseline.
   const nodeFlags = flags.get('node-flags')?.split(' ').filter(Boolean) ?? [];
   const load: LoadOptions = { connections: intFlag(flags, 'connections', 10, 1), durationSeconds: intFlag(flags, 'duration', 10, 1) };
@@ -148,8 +155,42 @@ async function main(): Promise<void> {
   const workloads = WORKLOADS.filter((workload) => !only || only.includes(workload.key));
   if (workloads.length === 0) throw new Error(`--only matched no workload; known: ${WORKLOADS.map((w) => w.key).join(',')}`);
 
-  const databaseUrl = benchDatabaseUrl();
+  const replicated = replicaMode ? await startReplicatedBenchDatabase(REPLICA_SEED_FLAGS) : undefined;
+  try {
+    await runBench(flags, { nodeFlags, load, warmup, workloads }, replicated, replicaMode === 'true');
+  } finally {
+    await replicated?.stop();
+  }
+}
+
+const REPLICA_SEED_FLAGS = ['--users', '1000', '--properties', '100000', '--audit', '1000000'];
+
+interface BenchSettings {
+  nodeFlags: string[];
+  load: LoadOptions;
+  warmup: number;
+  workloads: Workload[];
+}
+
+/** Reads the server's own count of where its queries read (db_query_reads_total), when it has replicas. */
+async function replicaReads(metricsUrl: string): Promise<string | undefined> {
+  const text = await fetch(`${metricsUrl}/metrics`).then((response) => response.text(), () => '');
+  const counts = text
+    .split('\n')
+    .filter((line) => line.startsWith('db_query_reads_total{'))
+    .map((line) => line.replace(/^db_query_reads_total\{target="(\w+)"\} /, '$1 '));
+  return counts.length > 0 ? counts.join(', ') : undefined;
+}
+
+async function runBench(
+  flags: Map<string, string>,
+  { nodeFlags, load, warmup, workloads }: BenchSettings,
+  replicated: ReplicatedBenchDatabase | undefined,
+  readFromReplica: boolean,
+): Promise<void> {
+  const databaseUrl = replicated?.primaryUrl ?? benchDatabaseUrl();
   assertLoopback(databaseUrl);
+  if (replicated) console.log(`embedded primary and replica; the server reads from ${readFromReplica ? 'the replica' : 'the primary alone'}`);
   const sizes = await seededSizes(databaseUrl);
   console.log(
     `bench on ${databaseNameOf(databaseUrl)} (~${sizes.users} users, ~${sizes.properties} properties, ~${sizes.audit} audit rows); ` +
@@ -167,7 +208,13 @@ async function main(): Promise<void> {
   let baseline: BenchProcess | undefined;
   try {
     const entry = flags.get('server-entry');
-    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags, entry });
+    server = await startBuiltServer({
+      databaseUrl,
+      jwtSecret: BENCH_JWT_SECRET,
+      nodeFlags,
+      entry,
+      replicaUrls: replicated && readFromReplica ? [replicated.replicaUrl] : [],
+    });
     console.log(`server node flags: ${[...(await productionNodeFlags()), ...nodeFlags].join(' ') || '(none)'} (start:prod's, then --node-flags)`);
     if (entry) console.log(`server entry: ${entry}`);
     baseline = await startBaselineServer(databaseUrl);
@@ -211,6 +258,8 @@ async function main(): Promise<void> {
     );
     const heap = await heapReport(server.metricsUrl);
     if (heap) console.log(`server ${heap}`);
+    const reads = await replicaReads(server.metricsUrl);
+    if (reads) console.log(`server reads of queries by where they ran: ${reads}`);
     console.log('');
 
     const rows = results.map(loadRow);
