@@ -9,11 +9,14 @@ import { DatabaseNotifications } from './db/notifications.js';
 import { USER_CHANGES_CHANNEL } from './users/user.entity.js';
 import { AUDIT_LOG_ADDED_CHANNEL } from './audit-log/audit-feed.channel.js';
 import { startMetricsServer, type MetricsServer } from './http/metrics.server.js';
+import type { Registry } from 'prom-client';
 
 export interface RunningServer {
   url: string;
   orm: Orm;
   httpServer: Server;
+  /** This process's metrics (a cluster worker hands them to the primary, which aggregates them). */
+  metricsRegistry: Registry;
   /** Where `/metrics` is served when METRICS_PORT gives it its own port. */
   metricsUrl?: string;
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes everything. */
@@ -45,6 +48,8 @@ async function drain(server: Server, graceMs: number): Promise<void> {
 /** Boot order: database → migrations → app → listen. */
 export interface StartOptions {
   observeQuery?: (sql: string) => void;
+  /** false: the caller applied the migrations already (a cluster worker: its primary did, once). Default true. */
+  migrate?: boolean;
 }
 
 export async function startServer(config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
@@ -57,9 +62,10 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     orm = await createOrm({
       clientUrl: database.url,
       statementTimeoutMs: config.statementTimeoutMs,
+      poolMax: config.dbPoolSize,
       observeQuery: options.observeQuery,
     });
-    const applied = await migrateUp(orm);
+    const applied = options.migrate === false ? [] : await migrateUp(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     notifications = new DatabaseNotifications({ url: database.url, channels: [USER_CHANGES_CHANNEL, AUDIT_LOG_ADDED_CHANNEL], logger });
     await notifications.start();
@@ -80,6 +86,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
       url,
       orm: readyOrm,
       httpServer,
+      metricsRegistry: readyApp.metricsRegistry,
       metricsUrl: readyMetricsServer?.url,
       close: () =>
         (closing ??= (async () => {
