@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --connections 10 --duration 10 --warmup 3 --only W1,W3p1 --skip-build]`
+ * `npm run bench [-- --connections 10 --duration 10 --warmup 3 --only W1,W3p1 --skip-build --workers 1]`
  *
  * Builds the server, starts it as production does (`node dist/src/main.js`) beside the baseline
  * (bench/baseline-server.ts) on the seeded database, and drives both over HTTP with autocannon,
@@ -139,11 +139,13 @@ function printStatements(counts: readonly StatementCount[], verbose: boolean): v
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql', 'node-flags', 'server-entry']);
+  assertKnownFlags(flags, ['connections', 'duration', 'warmup', 'only', 'skip-build', 'show-sql', 'node-flags', 'server-entry', 'workers']);
   // Lets an owner try a runtime setting (e.g. --max-semi-space-size=16) on the server alone, beside the same baseline.
   const nodeFlags = flags.get('node-flags')?.split(' ').filter(Boolean) ?? [];
   const load: LoadOptions = { connections: intFlag(flags, 'connections', 10, 1), durationSeconds: intFlag(flags, 'duration', 10, 1) };
   const warmup = intFlag(flags, 'warmup', 3);
+  // WEB_CONCURRENCY of the server; its CPU and memory figures are then the whole group's (primary and workers).
+  const workers = intFlag(flags, 'workers', 1, 1);
   const only = flags.get('only')?.split(',').map((key) => key.trim());
   const workloads = WORKLOADS.filter((workload) => !only || only.includes(workload.key));
   if (workloads.length === 0) throw new Error(`--only matched no workload; known: ${WORKLOADS.map((w) => w.key).join(',')}`);
@@ -167,11 +169,13 @@ async function main(): Promise<void> {
   let baseline: BenchProcess | undefined;
   try {
     const entry = flags.get('server-entry');
-    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags, entry });
+    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags, entry, workers });
     console.log(`server node flags: ${[...(await productionNodeFlags()), ...nodeFlags].join(' ') || '(none)'} (start:prod's, then --node-flags)`);
     if (entry) console.log(`server entry: ${entry}`);
     baseline = await startBaselineServer(databaseUrl);
-    console.log(`server ${server.url} (pid ${server.pid}), baseline ${baseline.url} (pid ${baseline.pid})`);
+    console.log(
+      `server ${server.url} (pid ${server.pid}${workers > 1 ? `, a cluster primary with ${workers} workers` : ''}), baseline ${baseline.url} (pid ${baseline.pid})`,
+    );
     // Memory right after boot, to tell the footprint of the code and schema from growth under load.
     const bootMemory = await server.memory();
 
