@@ -47,6 +47,8 @@ describe('WEB_CONCURRENCY=2 on the embedded database', () => {
     try {
       const lines = cluster.lines();
       expect(lines.filter((line) => line.msg === 'embedded PostgreSQL started')).toHaveLength(1);
+      // A worker that opened the embedded database itself would share the primary's and say so.
+      expect(lines.some((line) => line.msg.startsWith('sharing the embedded PostgreSQL'))).toBe(false);
       const migrated = lines.filter((line) => line.msg === 'migrations applied');
       expect(migrated).toHaveLength(1);
       expect(migrated[0]!.pid).toBe(cluster.pid);
