@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../src/shared/free-port.js';
@@ -68,13 +68,15 @@ async function childrenOf(pid: number): Promise<number[]> {
   return children;
 }
 
-/** The process and its node children (WEB_CONCURRENCY workers): memory and CPU are the group's. */
+/** The process and its children that run the same executable (WEB_CONCURRENCY workers): memory and CPU are the group's. */
 async function groupOf(pid: number): Promise<number[]> {
+  const executable = await readlink(`/proc/${pid}/exe`);
   const children = await childrenOf(pid);
-  const nodes = await Promise.all(
-    children.map(async (child) => ((await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'node' ? child : undefined)),
+  // An embedded PostgreSQL started by the server is its child too, but not part of its figures.
+  const workers = await Promise.all(
+    children.map(async (child) => ((await readlink(`/proc/${child}/exe`).catch(() => '')) === executable ? child : undefined)),
   );
-  return [pid, ...nodes.filter((child): child is number => child !== undefined)];
+  return [pid, ...workers.filter((child): child is number => child !== undefined)];
 }
 
 async function groupMemoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
