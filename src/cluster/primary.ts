@@ -185,11 +185,17 @@ export async function runPrimary(config: AppConfig, logger: Logger): Promise<voi
 
   const finish = (signal: NodeJS.Signals | 'start failure'): Promise<void> =>
     (finishing ??= (async () => {
-      const code = (await group?.stop(signal)) ?? (signal === 'start failure' ? 1 : 0);
+      let code = (await group?.stop(signal)) ?? 0;
+      if (signal === 'start failure') code = 1;
       await metricsServer?.close().catch(() => undefined);
-      await database?.stop();
+      try {
+        await database?.stop();
+      } catch (error) {
+        logger.error({ err: error }, 'the embedded database did not stop');
+        code = 1;
+      }
       logger.info('shutdown complete');
-      process.exit(signal === 'start failure' ? 1 : code);
+      process.exit(code);
     })());
 
   // Installed first: a signal while the database opens or migrates must not leave an embedded server behind.
