@@ -151,6 +151,8 @@ export class WorkerMetrics {
 
   /** The whole group's Prometheus text, from the primary. */
   groupMetrics(): Promise<string> {
+    // Sending on a closed channel would raise an 'error' event on the process, not a rejection.
+    if (!process.connected || !process.send) return Promise.reject(new Error('not connected to the cluster primary'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -164,7 +166,9 @@ export class WorkerMetrics {
         else reject(new Error(reply.error ?? 'the cluster primary sent no metrics'));
       });
       const request: TextRequest = { kind: 'bestays:metrics:ask', id };
-      process.send?.(request);
+      process.send?.(request, undefined, undefined, (error: Error | null) => {
+        if (error) this.asked.get(id)?.({ kind: 'bestays:metrics:answer', id, error: error.message });
+      });
     });
   }
 
@@ -172,7 +176,7 @@ export class WorkerMetrics {
     // Before the server is up there is nothing to report: an empty list keeps the primary from waiting.
     const metrics = this.registry ? await this.registry.getMetricsAsJSON() : [];
     const reply: CollectReply = { kind: 'bestays:metrics:report', id, metrics };
-    if (process.connected) process.send?.(reply);
+    if (process.connected) process.send?.(reply, undefined, undefined, () => undefined);
   }
 }
 

@@ -25,7 +25,7 @@ export async function runWorker(config: AppConfig, logger: Logger): Promise<void
       metrics.serve(server.metricsRegistry);
       logger.info({ worker: cluster.worker?.id, url: server.url, ms: startedMs, poolSize: handoff.poolSize }, 'worker listening');
       const ready: WorkerReady = { kind: 'bestays:worker:ready', url: server.url };
-      process.send?.(ready);
+      process.send?.(ready, undefined, undefined, () => undefined);
     },
   });
 }
