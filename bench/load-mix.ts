@@ -1,5 +1,5 @@
 /**
- * `npm run bench:load-mix -- [--clients 200] [--seconds 30]`: many concurrent clients mixing reads
+ * `npm run bench:load-mix -- [--clients 200] [--seconds 30] [--workers 1]`: many concurrent clients mixing reads
  * and writes against the built server on a fresh database. Checks what must hold under load: no
  * 5xx, no unhandled rejection, audit rows that match the successful writes exactly, memory that
  * settles. Exits non-zero when one of those fails.
@@ -17,11 +17,13 @@ import { startBuiltServer, type BenchProcess } from './processes.js';
 import { buildServer } from './setup.js';
 
 const flags = parseFlags(process.argv.slice(2));
-assertKnownFlags(flags, ['clients', 'seconds', 'agents', 'write-share']);
+assertKnownFlags(flags, ['clients', 'seconds', 'agents', 'write-share', 'workers']);
 const CLIENTS = intFlag(flags, 'clients', 200, 1);
 const SECONDS = intFlag(flags, 'seconds', 30, 1);
 const AGENTS = intFlag(flags, 'agents', 20, 1);
 const WRITE_PERCENT = intFlag(flags, 'write-share', 30, 0);
+/** WEB_CONCURRENCY of the server: its memory samples are then the sum over the primary and its workers. */
+const WORKERS = intFlag(flags, 'workers', 1, 1);
 
 const base = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
 assertLoopback(base);
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
     const orm = await createOrm({ clientUrl: databaseUrl });
     await migrateUp(orm);
     buildServer();
-    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET });
+    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, workers: WORKERS });
     const url = server.url;
 
     const agents = await Promise.all(
@@ -145,7 +147,10 @@ async function main(): Promise<void> {
     const half = Math.floor(memory.length / 2);
     const firstHalfPeak = Math.max(...memory.slice(0, half));
     const secondHalfPeak = Math.max(...memory.slice(half));
-    console.log(`\nload mix: ${CLIENTS} clients for ${SECONDS} s, ${WRITE_PERCENT}% writes (updateProperty), the rest listings and details`);
+    console.log(
+      `\nload mix: ${CLIENTS} clients for ${SECONDS} s, ${WRITE_PERCENT}% writes (updateProperty), the rest listings and details; ` +
+        `${WORKERS} server process${WORKERS > 1 ? 'es (cluster workers)' : ''}`,
+    );
     console.log(`requests        ${tally.requests} (${(tally.requests / SECONDS).toFixed(0)} req/s); p50 ${percentile(0.5).toFixed(1)} ms, p99 ${percentile(0.99).toFixed(1)} ms`);
     console.log(`statuses        ${JSON.stringify(Object.fromEntries(tally.byStatus))}; error codes ${JSON.stringify(Object.fromEntries(tally.byCode))}`);
     console.log(`writes ok       ${tally.writesOk}; audit rows written ${auditWritten}`);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../src/shared/free-port.js';
@@ -16,9 +16,9 @@ export interface BenchProcess {
   pid: number;
   /** The last lines it wrote, for error messages. */
   output(): string;
-  /** Resident set size now, and its peak, in MB (from /proc/<pid>/status). */
+  /** Resident set size now, and its peak, in MB (from /proc/<pid>/status), summed over its cluster workers. */
   memory(): Promise<{ rssMb: number; peakMb: number }>;
-  /** CPU time used so far (user + system), in ms, from /proc/<pid>/stat. */
+  /** CPU time used so far (user + system), in ms, from /proc/<pid>/stat, its cluster workers' included. */
   cpuMs(): Promise<number>;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with its exit code. */
   stop(graceMs?: number): Promise<number | null>;
@@ -45,12 +45,55 @@ async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }>
 /** Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream kernel build. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-async function cpuMsOf(pid: number): Promise<number> {
+/** utime + stime; with `reaped`, also cutime + cstime: the cluster workers that exited and were reaped. */
+async function cpuMsOf(pid: number, reaped: boolean): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The live children of `pid` (a cluster primary's workers), from /proc. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const entries = await readdir('/proc');
+  const children: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    if (!stat) continue;
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent === pid) children.push(Number(entry));
+  }
+  return children;
+}
+
+/** The process and its children that run the same executable (WEB_CONCURRENCY workers): memory and CPU are the group's. */
+async function groupOf(pid: number): Promise<number[]> {
+  const executable = await readlink(`/proc/${pid}/exe`);
+  const children = await childrenOf(pid);
+  // An embedded PostgreSQL started by the server is its child too, but not part of its figures.
+  const workers = await Promise.all(
+    children.map(async (child) => ((await readlink(`/proc/${child}/exe`).catch(() => '')) === executable ? child : undefined)),
+  );
+  return [pid, ...workers.filter((child): child is number => child !== undefined)];
+}
+
+async function groupMemoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
+  const [, ...workers] = await groupOf(pid);
+  const none = { rssMb: 0, peakMb: 0 };
+  const readings = await Promise.all([memoryOf(pid), ...workers.map((worker) => memoryOf(worker).catch(() => none))]);
+  return {
+    rssMb: readings.reduce((sum, reading) => sum + reading.rssMb, 0),
+    peakMb: readings.reduce((sum, reading) => sum + reading.peakMb, 0),
+  };
+}
+
+async function groupCpuMsOf(pid: number): Promise<number> {
+  const [, ...workers] = await groupOf(pid);
+  // A worker that exits between the listing and the reading is in its primary's reaped time by then.
+  const times = await Promise.all([cpuMsOf(pid, true), ...workers.map((worker) => cpuMsOf(worker, false).catch(() => 0))]);
+  return times.reduce((sum, ms) => sum + ms, 0);
 }
 
 interface SpawnOptions {
@@ -101,8 +144,8 @@ async function spawnProcess(options: SpawnOptions): Promise<BenchProcess> {
     url,
     pid,
     output,
-    memory: () => alive(memoryOf(pid)),
-    cpuMs: () => alive(cpuMsOf(pid)),
+    memory: () => alive(groupMemoryOf(pid)),
+    cpuMs: () => alive(groupCpuMsOf(pid)),
     async stop(graceMs = 15_000) {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');
@@ -136,6 +179,8 @@ export interface ServerProcessOptions {
   entry?: string;
   /** Streaming replicas for the server's queries (DATABASE_REPLICA_URLS). */
   replicaUrls?: readonly string[];
+  /** WEB_CONCURRENCY: server processes on the one port; default 1. */
+  workers?: number;
 }
 
 export interface ServerProcess extends BenchProcess {
@@ -160,6 +205,7 @@ export async function startBuiltServer(options: ServerProcessOptions): Promise<S
       METRICS_PORT: String(metricsPort),
       NODE_ENV: 'production',
       ...(options.replicaUrls?.length ? { DATABASE_REPLICA_URLS: options.replicaUrls.join(',') } : {}),
+      WEB_CONCURRENCY: String(options.workers ?? 1),
     },
     ready: async (_child, _output, deadline) => {
       await pollUntilOk(`${url}/readyz`, deadline);

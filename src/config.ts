@@ -37,6 +37,13 @@ export interface AppConfig {
   /** Serve the offline GraphQL explorer on `GET /graphql` for browsers (never in production). */
   explorer: boolean;
   metrics: MetricsConfig;
+  /** Server processes on one port (WEB_CONCURRENCY); above 1 a cluster primary forks that many workers. */
+  webConcurrency: number;
+  /**
+   * Database connections one server process's pool may hold at most (DB_POOL_SIZE). With several
+   * workers this is the wish: each gets less when N pools would not fit max_connections.
+   */
+  dbPoolSize: number;
 }
 
 /** An origin allowed by CORS: one port, or any port of the host (`http://localhost:*`). */
@@ -191,5 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
     explorer: !production,
     metrics: parseMetrics(env, production),
+    webConcurrency: parseInteger('WEB_CONCURRENCY', env.WEB_CONCURRENCY, 1, 1, 64),
+    dbPoolSize: parseInteger('DB_POOL_SIZE', env.DB_POOL_SIZE, 10, 1, 1_000),
   };
 }

@@ -1,6 +1,6 @@
+import cluster from 'node:cluster';
 import { loadConfig, ConfigError } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer } from './server.js';
 import { warnWhenNoTokenIsAccepted } from './auth/token-acceptance.js';
 
 const config = (() => {
@@ -14,35 +14,25 @@ const config = (() => {
     throw error;
   }
 })();
-const logger = createLogger(config.logLevel);
-warnWhenNoTokenIsAccepted(config.auth, logger);
+const clustered = cluster.isWorker || config.webConcurrency > 1;
+// The logger's base fields leave pid out; in a cluster, lines from the primary and each worker must be told apart.
+const logger = clustered ? createLogger(config.logLevel).child({ pid: process.pid }) : createLogger(config.logLevel);
 
-const started = Date.now();
-const server = await startServer(config, logger).catch((error: unknown) => {
-  logger.fatal({ err: error }, 'the server could not start');
-  process.exit(1);
-});
-logger.info({ url: `${server.url}/graphql`, ms: Date.now() - started }, `Bestays API ready at ${server.url}/graphql`);
-if (server.metricsUrl) logger.info({ url: `${server.metricsUrl}/metrics` }, `metrics at ${server.metricsUrl}/metrics`);
-
-let stopping = false;
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) {
-    logger.info({ signal }, 'already shutting down');
-    return;
-  }
-  stopping = true;
-  logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: draining requests');
-  try {
-    await server.close();
-    logger.info('shutdown complete');
-    process.exit(0);
-  } catch (error) {
-    logger.error({ err: error }, 'shutdown failed');
-    process.exit(1);
-  }
-}
-
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.on(signal, () => void shutdown(signal));
+// Imported by role: the cluster primary serves no request, so it never loads the GraphQL server.
+if (cluster.isWorker) {
+  const { runWorker } = await import('./cluster/worker.js');
+  await runWorker(config, logger);
+} else if (config.webConcurrency > 1) {
+  warnWhenNoTokenIsAccepted(config.auth, logger);
+  const { runPrimary } = await import('./cluster/primary.js');
+  await runPrimary(config, logger);
+} else {
+  warnWhenNoTokenIsAccepted(config.auth, logger);
+  const { serveUntilSignalled } = await import('./cluster/serve.js');
+  await serveUntilSignalled(config, logger, {
+    announce: (server, ms) => {
+      logger.info({ url: `${server.url}/graphql`, ms }, `Bestays API ready at ${server.url}/graphql`);
+      if (server.metricsUrl) logger.info({ url: `${server.metricsUrl}/metrics` }, `metrics at ${server.metricsUrl}/metrics`);
+    },
+  });
 }

@@ -10,11 +10,14 @@ import { USER_CHANGES_CHANNEL } from './users/user.entity.js';
 import { AUDIT_LOG_ADDED_CHANNEL } from './audit-log/audit-feed.channel.js';
 import { startMetricsServer, type MetricsServer } from './http/metrics.server.js';
 import { ReplicaSet } from './db/replicas.js';
+import type { Registry } from 'prom-client';
 
 export interface RunningServer {
   url: string;
   orm: Orm;
   httpServer: Server;
+  /** This process's metrics (a cluster worker hands them to the primary, which aggregates them). */
+  metricsRegistry: Registry;
   /** Where `/metrics` is served when METRICS_PORT gives it its own port. */
   metricsUrl?: string;
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes everything. */
@@ -43,11 +46,11 @@ async function drain(server: Server, graceMs: number): Promise<void> {
   clearInterval(idleSweep);
 }
 
-const REPLICA_POOL_MAX = 10;
-
 /** Boot order: database → migrations → app → listen. */
 export interface StartOptions {
   observeQuery?: (sql: string) => void;
+  /** false: the caller applied the migrations already (a cluster worker: its primary did, once). Default true. */
+  migrate?: boolean;
 }
 
 export async function startServer(config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
@@ -61,9 +64,10 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     orm = await createOrm({
       clientUrl: database.url,
       statementTimeoutMs: config.statementTimeoutMs,
+      poolMax: config.dbPoolSize,
       observeQuery: options.observeQuery,
     });
-    const applied = await migrateUp(orm);
+    const applied = options.migrate === false ? [] : await migrateUp(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     notifications = new DatabaseNotifications({ url: database.url, channels: [USER_CHANGES_CHANNEL, AUDIT_LOG_ADDED_CHANNEL], logger });
     await notifications.start();
@@ -72,7 +76,8 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
         primaryUrl: database.url,
         urls: config.databaseReplicaUrls,
         maxLagMs: config.replicaMaxLagMs,
-        poolMax: REPLICA_POOL_MAX,
+        // A replica's max_connections is at least its primary's (hot standby requires it): the same share fits.
+        poolMax: config.dbPoolSize,
         statementTimeoutMs: config.statementTimeoutMs,
         observeQuery: options.observeQuery,
         logger,
@@ -98,6 +103,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
       url,
       orm: readyOrm,
       httpServer,
+      metricsRegistry: readyApp.metricsRegistry,
       metricsUrl: readyMetricsServer?.url,
       close: () =>
         (closing ??= (async () => {

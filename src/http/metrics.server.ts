@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { Registry } from 'prom-client';
-import { metricsRoute } from './metrics.route.js';
+import { metricsRoute, type MetricsSource } from './metrics.route.js';
 
 export interface MetricsServer {
   url: string;
@@ -10,10 +9,10 @@ export interface MetricsServer {
 }
 
 /** `/metrics` on its own address, apart from the API's public port; nothing else is served there. */
-export async function startMetricsServer(registry: Registry, address: { port: number; host: string }): Promise<MetricsServer> {
+export async function startMetricsServer(source: MetricsSource, address: { port: number; host: string }): Promise<MetricsServer> {
   const app = express();
   app.disable('x-powered-by');
-  app.use(metricsRoute(registry));
+  app.use(metricsRoute(source));
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
   });

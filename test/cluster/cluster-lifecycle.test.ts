@@ -1,0 +1,89 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/shared/free-port.js';
+import { isAlive, metricValue, post, startCluster } from './cluster-process.js';
+
+/** A GraphQL POST whose body arrives in two parts, so the request is in flight until `finish` is called. */
+function slowRequest(url: string): { finish: () => void; response: Promise<{ status: number; body: string }> } {
+  const body = JSON.stringify({ query: '{ property(id: "019abcde-0000-7000-8000-000000000000") { id } }' });
+  let req!: ReturnType<typeof request>;
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req = request(
+      `${url}/graphql`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.write(body.slice(0, 10));
+  });
+  return { finish: () => req.end(body.slice(10)), response };
+}
+
+describe('WEB_CONCURRENCY=2 on the embedded database', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts one embedded PostgreSQL and migrates once; SIGTERM to the group (twice) drains every worker, stops the database and exits 0', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'bestays-cluster-'));
+    dirs.push(dataDir);
+    const metricsPort = await freePort();
+    const cluster = await startCluster({
+      DATABASE_URL: undefined,
+      DATA_DIR: dataDir,
+      WEB_CONCURRENCY: '2',
+      SHUTDOWN_GRACE_MS: '5000',
+      METRICS_PORT: String(metricsPort),
+    });
+    try {
+      const lines = cluster.lines();
+      expect(lines.filter((line) => line.msg === 'embedded PostgreSQL started')).toHaveLength(1);
+      // A worker that opened the embedded database itself would share the primary's and say so.
+      expect(lines.some((line) => line.msg.startsWith('sharing the embedded PostgreSQL'))).toBe(false);
+      const migrated = lines.filter((line) => line.msg === 'migrations applied');
+      expect(migrated).toHaveLength(1);
+      expect(migrated[0]!.pid).toBe(cluster.pid);
+      expect((await post(cluster.url, '{ __typename }')).status).toBe(200);
+      // METRICS_PORT is the primary's alone (workers would collide on it), with the whole group's figures.
+      const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+      expect(await metricValue(metricsUrl, 'cluster_workers', { state: 'running' })).toBe(2);
+      expect(await metricValue(metricsUrl, 'graphql_requests_total')).toBe(1);
+      expect((await fetch(`${cluster.url}/metrics`)).status).toBe(404);
+
+      // Two requests in flight, on connections of their own: the round-robin gives one to each worker.
+      const inFlight = [slowRequest(cluster.url), slowRequest(cluster.url)];
+      await new Promise((r) => setTimeout(r, 200));
+      process.kill(-cluster.pid, 'SIGTERM');
+      process.kill(-cluster.pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      const refused = await fetch(`${cluster.url}/healthz`).then(() => 'accepted', () => 'refused');
+      for (const request of inFlight) request.finish();
+      const answers = await Promise.all(inFlight.map((request) => request.response));
+
+      expect(await cluster.exited).toEqual({ code: 0, signal: null });
+      expect(refused).toBe('refused');
+      for (const { status, body } of answers) {
+        expect(status).toBe(200);
+        expect(JSON.parse(body).errors).toBeUndefined();
+      }
+      const workers = cluster.workerPids();
+      expect(workers).toHaveLength(2);
+      for (const pid of workers) expect(isAlive(pid)).toBe(false);
+      expect(cluster.lines().filter((line) => line.msg === 'worker exited' && line.code === 0)).toHaveLength(2);
+      expect(cluster.lines().some((line) => line.msg === 'worker died: forking a replacement')).toBe(false);
+      expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
+      expect(cluster.lines().at(-1)).toMatchObject({ msg: 'shutdown complete', pid: cluster.pid });
+    } finally {
+      await cluster.stop();
+    }
+  }, 60_000);
+});
