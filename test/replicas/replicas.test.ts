@@ -155,4 +155,29 @@ describe('streaming replicas (DATABASE_REPLICA_URLS)', () => {
     expect((await server.gql('{ properties(first: 1) { edges { node { id } } } }')).errors).toBeUndefined();
     expect(database.replicaExecuted(PROPERTY_READS)).toBeGreaterThan(readsBefore);
   });
+
+  it('serves from the replica in every worker of a cluster (WEB_CONCURRENCY=2)', async () => {
+    const cluster = await startServerProcess(database.primaryUrl, {
+      DATABASE_REPLICA_URLS: database.replicaUrl,
+      REPLICA_MAX_LAG_MS: String(MAX_LAG_MS),
+      WEB_CONCURRENCY: '2',
+    });
+    try {
+      await until('the cluster to report its replica serving', async () => {
+        const body = (await (await fetch(`${cluster.url}/readyz`)).json()) as ReplicaReport;
+        return body.replicas?.[0]?.state === 'serving' ? true : undefined;
+      });
+      const readsBefore = database.replicaExecuted(PROPERTY_READS);
+      const requests = 20;
+      for (let i = 0; i < requests; i++) {
+        expect((await cluster.gql('{ properties(first: 1) { edges { node { id } } } }')).errors).toBeUndefined();
+      }
+      expect(database.replicaExecuted(PROPERTY_READS) - readsBefore).toBe(requests);
+      const metrics = await (await fetch(`${cluster.url}/metrics`)).text();
+      // Summed over the workers: every one of those reads ran on the replica.
+      expect(metrics).toMatch(new RegExp(`^db_query_reads_total\\{target="replica"\\} ${requests}$`, 'm'));
+    } finally {
+      await cluster.stop();
+    }
+  });
 });
