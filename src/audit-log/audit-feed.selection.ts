@@ -28,7 +28,7 @@ export interface SelectionFollower {
    * keeps the entry to be refused on its own and ends.
    */
   admit(entry: AuditLogRecord, viewer: User | null): GraphQLContext | undefined;
-  /** Ends a follower whose viewer could not be read, with that error. */
+  /** Ends a follower, after what was sent before, with an error: its viewer could not be read, say. */
   fail(error: Error): void;
   /** Sends the payload that every admitted follower gets for the entry. */
   send(payload: string): void;
@@ -92,7 +92,13 @@ export class SharedSelection {
   private async sendQueued(): Promise<void> {
     try {
       for (let entry = this.queue.shift(); entry; entry = this.queue.shift()) {
-        if (this.followers.size > 0) await this.send(entry);
+        if (this.followers.size === 0) continue;
+        try {
+          await this.send(entry);
+        } catch (error) {
+          // Not expected: the followers end with the error (graphql-ws sends and logs it) rather than miss entries silently.
+          for (const follower of [...this.followers]) follower.fail(error instanceof Error ? error : new Error(String(error)));
+        }
       }
     } finally {
       this.running = undefined;

@@ -119,6 +119,7 @@ export class AuditFeedSubscription implements AsyncIterableIterator<AuditLogReco
 
   fail(error: Error): void {
     if (this.ended) return;
+    this.sendWaiting();
     this.failure = error;
     this.end();
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import {
   getOperationAST,
   GraphQLError,
@@ -67,7 +68,10 @@ export interface SubscriptionServerOptions {
 
 export interface SubscriptionServer {
   readonly openSockets: number;
-  /** Closes every socket with 1001 once what was queued for it is sent; stragglers are cut at the grace period. */
+  /**
+   * Sends every entry committed before the call, then closes every socket with 1001 once what was
+   * queued for it is sent; stragglers are cut at the grace period.
+   */
   close(graceMs: number): Promise<void>;
 }
 
@@ -78,6 +82,7 @@ interface ConnectionIdentity {
 }
 
 type Extra = { socket: WebSocket; request: IncomingMessage; identity?: ConnectionIdentity };
+type Connection = Context<Record<string, unknown>, Extra>;
 
 /** A close reason is at most 123 bytes: the code always fits, the explanation where it does. */
 function closeReason(code: string, message: string): string {
@@ -105,7 +110,7 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
  * Ends a connection whose reader has fallen behind, so that its backlog stops growing here: its
  * subscriptions stop at once, and the close frame follows what was already handed to the socket.
  */
-function disconnectSlowConsumer(ctx: Context<Record<string, unknown>, Extra>): void {
+function disconnectSlowConsumer(ctx: Connection): void {
   ctx.extra.socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many messages waiting to be sent');
   for (const subscription of Object.values(ctx.subscriptions)) {
     if (subscription && 'return' in subscription) void subscription.return?.(undefined);
@@ -128,20 +133,47 @@ function formattedErrors(errors: readonly GraphQLError[], logger: Logger, about:
  * them: the feed serializes each entry's payload once for every subscriber that shares it, and
  * only the subscription id differs from one message to the next.
  */
-function feedSocket(ctx: Context<Record<string, unknown>, Extra>, subscriptionId: string): FeedSocket {
+function feedSocket(ctx: Connection, subscriptionId: string): FeedSocket {
   const socket = ctx.extra.socket;
   const head = `{"id":${JSON.stringify(subscriptionId)},"type":"${MessageType.Next}","payload":`;
+  const holdWrites = writesHeldForTheTick(ctx.extra.request.socket);
   return {
     get backedUp() {
       return socket.bufferedAmount > MAX_SEND_BUFFER_BYTES;
     },
     sendNext(payload, sent) {
       if (socket.readyState !== socket.OPEN) return false;
+      holdWrites();
       socket.send(`${head}${payload}}`, sent);
       return true;
     },
     disconnectSlowConsumer: () => disconnectSlowConsumer(ctx),
   };
+}
+
+const heldSockets = new WeakMap<Socket, () => void>();
+
+/**
+ * The feed hands an entry to every subscription of a socket in one go: the messages written until
+ * the current tick ends leave in one system call (`writev`) instead of one each.
+ */
+function writesHeldForTheTick(socket: Socket): () => void {
+  let hold = heldSockets.get(socket);
+  if (!hold) {
+    let held = false;
+    const release = (): void => {
+      held = false;
+      socket.uncork();
+    };
+    hold = () => {
+      if (held) return;
+      held = true;
+      socket.cork();
+      process.nextTick(release);
+    };
+    heldSockets.set(socket, hold);
+  }
+  return hold;
 }
 
 /** The operation's identity and execution arguments, for subscribers that share it (see SharedSelection). */
@@ -263,17 +295,18 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       return sockets.clients.size;
     },
     async close(graceMs) {
-      // Every entry committed before now is sent first (within the grace period): heard, read, written.
-      let waited: NodeJS.Timeout | undefined;
-      await Promise.race([feed.flush(), new Promise((resolve) => (waited = setTimeout(resolve, graceMs)))]);
-      clearTimeout(waited);
+      const deadline = Date.now() + graceMs;
+      // Every entry committed before now is handed to its sockets first (within the grace period).
+      let flushing: NodeJS.Timeout | undefined;
+      await Promise.race([feed.flush(), new Promise((resolve) => (flushing = setTimeout(resolve, graceMs)))]);
+      clearTimeout(flushing);
       const open = [...sockets.clients];
       const closed = Promise.all(open.map((socket) => closedSocket(socket)));
       // ws sends the close frame after whatever is already queued on the socket.
       for (const socket of open) socket.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
-      const deadline = setTimeout(() => open.forEach((socket) => socket.terminate()), graceMs);
+      const stragglers = setTimeout(() => open.forEach((socket) => socket.terminate()), Math.max(0, deadline - Date.now()));
       await closed;
-      clearTimeout(deadline);
+      clearTimeout(stragglers);
       await server.dispose();
     },
   };
