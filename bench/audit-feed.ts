@@ -71,7 +71,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   assertKnownFlags(flags, ['subscribers', 'duration', 'connections', 'skip-build', 'profile']);
-  const subscribers = intFlag(flags, 'subscribers', 1000, 1);
+  // 0 measures W4 alone, as the baseline of the runs with subscribers.
+  const subscribers = intFlag(flags, 'subscribers', 1000, 0);
   const durationSeconds = intFlag(flags, 'duration', 10, 1);
   const connections = intFlag(flags, 'connections', 10, 1);
   const profile = boolFlag(flags, 'profile');
@@ -159,7 +160,8 @@ async function main(): Promise<void> {
     const load: LoadResult = await drive(url, () => w4.server(inputs), { connections, durationSeconds }, headers);
     const runMs = Date.now() - runStart;
     measuring = false;
-    const serverCpu = ((await server.cpuMs()) - cpuBefore) / runMs;
+    const serverCpuMs = (await server.cpuMs()) - cpuBefore;
+    const serverCpu = serverCpuMs / runMs;
     const ownUsage = process.cpuUsage(ownCpuBefore);
     const ownCpu = (ownUsage.user + ownUsage.system) / 1000 / runMs;
     // Let the feed drain what was written during the run (bounded): delivered stops growing.
@@ -182,7 +184,13 @@ async function main(): Promise<void> {
       ['deliveries', `${deliveredTotal}, expected ≥ ${expected} (writes still in flight when the run ended add more; ${dropped} dropped by the server, ${failures} failures)`],
       ['server RSS', `${before.rssMb.toFixed(0)} MB before, ${idle.rssMb.toFixed(0)} MB with idle subscriptions, ${after.rssMb.toFixed(0)} MB after the run (peak ${after.peakMb.toFixed(0)})`],
       ['CPU during the run', `server ${(serverCpu * 100).toFixed(0)}% of a core, this process (subscribers + autocannon) ${(ownCpu * 100).toFixed(0)}% (${cpus().length} cores)`],
-      ['RSS per idle subscription', `${perSubscriptionKb.toFixed(1)} KB`],
+      ['RSS per idle subscription', subscribers > 0 ? `${perSubscriptionKb.toFixed(1)} KB` : '–'],
+      [
+        'server CPU per delivery',
+        deliveredDuringRun > 0
+          ? `${((serverCpuMs * 1000) / deliveredDuringRun).toFixed(1)} µs (all of the server's CPU during the run, W4's own work included, over the deliveries)`
+          : '–',
+      ],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log('');
