@@ -44,6 +44,8 @@ export interface SelectionFollower {
  * sent to every admitted subscriber as its own `next` message; a subscriber the entry's @auth
  * refuses gets the refusal alone. Entries are taken one at a time, in the order the feed hands
  * them over, so that every subscriber gets one entity's entries in commit order.
+ * One execution serves them all because only admins may follow, and every admin sees every field
+ * of an entry alike; a field whose value depended on who asks would have to put the viewer in the key.
  */
 export class SharedSelection {
   private readonly followers = new Set<SelectionFollower>();

@@ -14,9 +14,8 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MessageType } from 'graphql-ws';
+import { MessageType, type Context, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { Context, SubscribePayload } from 'graphql-ws';
 import type { Orm } from '../db/orm.js';
 import type { SqlReader } from '../db/sql-reader.js';
 import type { Logger } from '../logger.js';
