@@ -1,5 +1,5 @@
 /**
- * `npm run bench:feed [-- --subscribers 1000 --duration 10 --connections 10 --skip-build]`
+ * `npm run bench:feed [-- --subscribers 1000 --duration 10 --connections 10 --skip-build --profile]`
  *
  * The live audit feed under write load: builds and starts the server as production does
  * (`node dist/src/main.js`, as bench/run.ts) on the seeded database, opens `--subscribers`
@@ -7,18 +7,24 @@
  * the server's cap), then runs W4 (updateProperty, fresh titles) with autocannon for `--duration`
  * seconds, so that every write fans out to every subscriber. Prints commit-to-delivery latency,
  * the server's RSS per idle subscription and the fan-out rate. Everything is on 127.0.0.1 and bounded.
+ * With `--profile` the server runs under `node --cpu-prof` (profile in bench/profiles/feed/) and the
+ * bench prints where its CPU time went, as `npm run bench:profile` does.
  */
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { assertKnownFlags, boolFlag, intFlag, parseFlags } from './flags.js';
 import { BENCH_JWT_SECRET, assertLoopback, benchDatabaseUrl, databaseNameOf } from './bench-database.js';
 import { drive, type LoadResult } from './load.js';
-import { startBuiltServer, type ServerProcess } from './processes.js';
+import { PROJECT_ROOT, startBuiltServer, type ServerProcess } from './processes.js';
+import { printSummary, readProfile, summarise } from './cpuprofile-summary.js';
 import { benchAdminToken, buildServer, checkOnce, seededSizes, workloadInputs } from './setup.js';
 import { WORKLOADS } from './workloads.js';
 
 const PER_SOCKET = 10;
+const PROFILE_DIR = join(PROJECT_ROOT, 'bench', 'profiles', 'feed');
 const FEED_QUERY = 'subscription BenchFeed($filter: AuditLogFilter) { auditLogAdded(filter: $filter) { id performedAt } }';
 
 interface FeedData {
@@ -64,10 +70,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  assertKnownFlags(flags, ['subscribers', 'duration', 'connections', 'skip-build']);
-  const subscribers = intFlag(flags, 'subscribers', 1000, 1);
+  assertKnownFlags(flags, ['subscribers', 'duration', 'connections', 'skip-build', 'profile']);
+  // 0 measures W4 alone, as the baseline of the runs with subscribers.
+  const subscribers = intFlag(flags, 'subscribers', 1000, 0);
   const durationSeconds = intFlag(flags, 'duration', 10, 1);
   const connections = intFlag(flags, 'connections', 10, 1);
+  const profile = boolFlag(flags, 'profile');
 
   const databaseUrl = benchDatabaseUrl();
   assertLoopback(databaseUrl);
@@ -92,7 +100,12 @@ async function main(): Promise<void> {
   const clients: Client[] = [];
   let server: ServerProcess | undefined;
   try {
-    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET });
+    if (profile) {
+      await rm(PROFILE_DIR, { recursive: true, force: true });
+      await mkdir(PROFILE_DIR, { recursive: true });
+    }
+    const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+    server = await startBuiltServer({ databaseUrl, jwtSecret: BENCH_JWT_SECRET, nodeFlags });
     const url = server.url;
     const request = w4.server(inputs);
     await checkOnce(`${url}${request.path}`, request.body, headers);
@@ -147,7 +160,8 @@ async function main(): Promise<void> {
     const load: LoadResult = await drive(url, () => w4.server(inputs), { connections, durationSeconds }, headers);
     const runMs = Date.now() - runStart;
     measuring = false;
-    const serverCpu = ((await server.cpuMs()) - cpuBefore) / runMs;
+    const serverCpuMs = (await server.cpuMs()) - cpuBefore;
+    const serverCpu = serverCpuMs / runMs;
     const ownUsage = process.cpuUsage(ownCpuBefore);
     const ownCpu = (ownUsage.user + ownUsage.system) / 1000 / runMs;
     // Let the feed drain what was written during the run (bounded): delivered stops growing.
@@ -170,7 +184,13 @@ async function main(): Promise<void> {
       ['deliveries', `${deliveredTotal}, expected ≥ ${expected} (writes still in flight when the run ended add more; ${dropped} dropped by the server, ${failures} failures)`],
       ['server RSS', `${before.rssMb.toFixed(0)} MB before, ${idle.rssMb.toFixed(0)} MB with idle subscriptions, ${after.rssMb.toFixed(0)} MB after the run (peak ${after.peakMb.toFixed(0)})`],
       ['CPU during the run', `server ${(serverCpu * 100).toFixed(0)}% of a core, this process (subscribers + autocannon) ${(ownCpu * 100).toFixed(0)}% (${cpus().length} cores)`],
-      ['RSS per idle subscription', `${perSubscriptionKb.toFixed(1)} KB`],
+      ['RSS per idle subscription', subscribers > 0 ? `${perSubscriptionKb.toFixed(1)} KB` : '–'],
+      [
+        'server CPU per delivery',
+        deliveredDuringRun > 0
+          ? `${((serverCpuMs * 1000) / deliveredDuringRun).toFixed(1)} µs (all of the server's CPU during the run, W4's own work included, over the deliveries)`
+          : '–',
+      ],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log('');
@@ -184,6 +204,12 @@ async function main(): Promise<void> {
   } finally {
     await Promise.allSettled(clients.map((client) => client.dispose()));
     await server?.stop();
+  }
+  if (profile) {
+    const [file] = (await readdir(PROFILE_DIR)).filter((name) => name.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`the server wrote no profile in ${PROFILE_DIR}`);
+    const path = join(PROFILE_DIR, file);
+    printSummary(`server profile, subscriptions opened, W4 run and drain (${path.slice(PROJECT_ROOT.length + 1)})`, summarise(await readProfile(path)));
   }
 }
 

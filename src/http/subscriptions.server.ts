@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import {
   getOperationAST,
   GraphQLError,
   parse,
   specifiedRules,
   validate,
+  type DocumentNode,
   type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MessageType, type Context, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Orm } from '../db/orm.js';
 import type { SqlReader } from '../db/sql-reader.js';
@@ -23,6 +26,8 @@ import { incomingOrigin } from './request-origin.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { User } from '../users/user.entity.js';
 import type { AuditFeed } from '../audit-log/audit-feed.js';
+import type { FeedOperation } from '../audit-log/audit-feed.selection.js';
+import type { FeedSocket } from '../audit-log/audit-feed.subscription.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import type { FeedMetrics } from './metrics.js';
@@ -62,7 +67,10 @@ export interface SubscriptionServerOptions {
 
 export interface SubscriptionServer {
   readonly openSockets: number;
-  /** Closes every socket with 1001 once what was queued for it is sent; stragglers are cut at the grace period. */
+  /**
+   * Sends every entry committed before the call, then closes every socket with 1001 once what was
+   * queued for it is sent; stragglers are cut at the grace period.
+   */
   close(graceMs: number): Promise<void>;
 }
 
@@ -72,7 +80,8 @@ interface ConnectionIdentity {
   viewer: User;
 }
 
-type Extra = { identity?: ConnectionIdentity };
+type Extra = { socket: WebSocket; request: IncomingMessage; identity?: ConnectionIdentity };
+type Connection = Context<Record<string, unknown>, Extra>;
 
 /** A close reason is at most 123 bytes: the code always fits, the explanation where it does. */
 function closeReason(code: string, message: string): string {
@@ -96,20 +105,93 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
-/** Ends a connection whose reader has fallen behind, so that its backlog stops growing here. */
-function disconnectSlowConsumer(socket: WebSocket): void {
-  socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many messages waiting to be sent');
+/**
+ * Ends a connection whose reader has fallen behind, so that its backlog stops growing here: its
+ * subscriptions stop at once, and the close frame follows what was already handed to the socket.
+ */
+function disconnectSlowConsumer(ctx: Connection): void {
+  ctx.extra.socket.close(SLOW_CONSUMER_CLOSE_CODE, 'Slow consumer: too many messages waiting to be sent');
+  for (const subscription of Object.values(ctx.subscriptions)) {
+    if (subscription && 'return' in subscription) void subscription.return?.(undefined);
+  }
 }
 
 /** The HTTP endpoint's formatting; what it turns into INTERNAL_SERVER_ERROR is logged, as the HTTP error log does. */
-function formattedErrors(errors: readonly GraphQLError[], logger: Logger, subscriptionId: string): GraphQLFormattedError[] {
+function formattedErrors(errors: readonly GraphQLError[], logger: Logger, about: Record<string, unknown>): GraphQLFormattedError[] {
   return errors.map((error) => {
     const formatted = formatError(error.toJSON(), error);
     if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-      logger.error({ err: error.originalError ?? error, subscriptionId, path: error.path }, 'unexpected error in a subscription');
+      logger.error({ err: error.originalError ?? error, ...about, path: error.path }, 'unexpected error in a subscription');
     }
     return formatted;
   });
+}
+
+/**
+ * A subscription's `next` messages written straight to its socket, framed as graphql-ws frames
+ * them: the feed serializes each entry's payload once for every subscriber that shares it, and
+ * only the subscription id differs from one message to the next.
+ */
+function feedSocket(ctx: Connection, subscriptionId: string): FeedSocket {
+  const socket = ctx.extra.socket;
+  const head = `{"id":${JSON.stringify(subscriptionId)},"type":"${MessageType.Next}","payload":`;
+  const holdWrites = writesHeldForTheTick(ctx.extra.request.socket);
+  return {
+    get backedUp() {
+      return socket.bufferedAmount > MAX_SEND_BUFFER_BYTES;
+    },
+    sendNext(payload, sent) {
+      if (socket.readyState !== socket.OPEN) return false;
+      holdWrites();
+      socket.send(`${head}${payload}}`, sent);
+      return true;
+    },
+    disconnectSlowConsumer: () => disconnectSlowConsumer(ctx),
+  };
+}
+
+const heldSockets = new WeakMap<Socket, () => void>();
+
+/**
+ * The feed hands an entry to every subscription of a socket in one go: the messages written until
+ * the current tick ends leave in one system call (`writev`) instead of one each.
+ */
+function writesHeldForTheTick(socket: Socket): () => void {
+  let hold = heldSockets.get(socket);
+  if (!hold) {
+    let held = false;
+    const release = (): void => {
+      held = false;
+      socket.uncork();
+    };
+    hold = () => {
+      if (held) return;
+      held = true;
+      socket.cork();
+      process.nextTick(release);
+    };
+    heldSockets.set(socket, hold);
+  }
+  return hold;
+}
+
+/** The operation's identity and execution arguments, for subscribers that share it (see SharedSelection). */
+function feedOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  payload: SubscribePayload,
+  logger: Logger,
+): FeedOperation {
+  const { operationName, variables } = payload;
+  return {
+    key: `${operationName ?? ''}\n${JSON.stringify(variables ?? null)}\n${payload.query}`,
+    schema,
+    document,
+    operationName,
+    variableValues: variables,
+    serialize: ({ errors, ...result }: ExecutionResult) =>
+      JSON.stringify(errors ? { ...result, errors: formattedErrors(errors, logger, { operationName }) } : result),
+  };
 }
 
 /**
@@ -151,7 +233,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const identity = ctx.extra.identity;
         if (!identity) return [new GraphQLError('The connection is not initialised', { extensions: { code: 'UNAUTHENTICATED' } })];
         let document;
@@ -187,20 +269,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
             live: {
               feed,
               metrics: options.metrics,
+              operation: feedOperation(schema, document, payload, logger),
+              viewerKey: identity.token.subject,
               // Each entry reached this process through the listener, after every earlier change to users.
               currentViewer: () => viewers.currentViewer(identity.token, 'last-notification'),
-              overflowed: () => disconnectSlowConsumer(ctx.extra.socket),
+              socket: feedSocket(ctx, id),
             },
           },
           () => orm.em.fork(),
         );
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      onNext: (ctx, id, _payload, _args, result: ExecutionResult) => {
-        if (ctx.extra.socket.bufferedAmount > MAX_SEND_BUFFER_BYTES) disconnectSlowConsumer(ctx.extra.socket);
-        return result.errors ? { ...result, errors: formattedErrors(result.errors, logger, id) } : undefined;
-      },
-      onError: (_ctx, id, _payload, errors) => formattedErrors(errors, logger, id),
+      // Only what the feed does not send itself comes this way: refusals, and the errors of a subscribe.
+      onNext: (_ctx, id, _payload, _args, result: ExecutionResult) =>
+        result.errors ? { ...result, errors: formattedErrors(result.errors, logger, { subscriptionId: id }) } : undefined,
+      onError: (_ctx, id, _payload, errors) => formattedErrors(errors, logger, { subscriptionId: id }),
     },
     sockets,
     KEEP_ALIVE_MS,
@@ -211,13 +294,18 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): Sub
       return sockets.clients.size;
     },
     async close(graceMs) {
+      const deadline = Date.now() + graceMs;
+      // Every entry committed before now is handed to its sockets first (within the grace period).
+      let flushing: NodeJS.Timeout | undefined;
+      await Promise.race([feed.flush(), new Promise((resolve) => (flushing = setTimeout(resolve, graceMs)))]);
+      clearTimeout(flushing);
       const open = [...sockets.clients];
       const closed = Promise.all(open.map((socket) => closedSocket(socket)));
       // ws sends the close frame after whatever is already queued on the socket.
       for (const socket of open) socket.close(SHUTDOWN_CLOSE_CODE, 'Server shutting down');
-      const deadline = setTimeout(() => open.forEach((socket) => socket.terminate()), graceMs);
+      const stragglers = setTimeout(() => open.forEach((socket) => socket.terminate()), Math.max(0, deadline - Date.now()));
       await closed;
-      clearTimeout(deadline);
+      clearTimeout(stragglers);
       await server.dispose();
     },
   };

@@ -2,16 +2,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import pino from 'pino';
+import { buildSchema, parse } from 'graphql';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { signIn, type SignedInUser } from '../support/users.js';
 import { Role } from '../../src/users/role.js';
-import { eventually, FEED_DOCUMENT, followFeed, waitForSubscriptions, wsUrl, type FeedError, type Follower } from '../support/feed.js';
+import {
+  activeSubscriptions,
+  eventually,
+  FEED_DOCUMENT,
+  followFeed,
+  followFeedRaw,
+  waitForSubscriptions,
+  wsUrl,
+  type FeedError,
+  type Follower,
+} from '../support/feed.js';
+import { seedProperties } from '../support/properties.js';
 import { AuditFeed } from '../../src/audit-log/audit-feed.js';
 import { AuditFeedSubscription, MAX_QUEUED_ENTRIES } from '../../src/audit-log/audit-feed.subscription.js';
 import { AuditLogRecord } from '../../src/audit-log/audit-log.record.js';
 import { AuditAction } from '../../src/audit-log/audit-action.js';
 import type { GraphQLContext } from '../../src/graphql/context.js';
-import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../../src/http/subscriptions.server.js';
+import { MAX_SEND_BUFFER_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION, SLOW_CONSUMER_CLOSE_CODE } from '../../src/http/subscriptions.server.js';
 
 const errorsOf = (follower: Follower): FeedError[] =>
   follower.outcome && 'errors' in follower.outcome ? follower.outcome.errors : follower.messages.flatMap((message) => message.errors ?? []);
@@ -64,25 +76,85 @@ describe('the live feed limits', () => {
 });
 
 describe('a subscription whose reader falls behind', () => {
-  it(`is ended, and its connection told to close, past ${MAX_QUEUED_ENTRIES} waiting entries`, async () => {
+  it(`is ended, and its connection told to close, past ${MAX_QUEUED_ENTRIES} entries waiting behind the one being written`, async () => {
     let notify: (id: string) => void = () => undefined;
     const entryFor = (id: string) =>
       new AuditLogRecord(id, 'property', 'p', AuditAction.UPDATE, '2026-11-30 00:00:00+00', null, null, null, null, null, 1, 'h', null);
     const feed = new AuditFeed(
-      { on: (_channel, handler) => ((notify = handler), () => true), onInterruption: () => () => true },
+      { on: (_channel, handler) => ((notify = handler), () => true), onInterruption: () => () => true, synchronize: async () => true },
       async (ids) => new Map(ids.map((id) => [id, entryFor(id)])),
       pino({ level: 'silent' }),
     );
-    let overflowed = 0;
+    const schema = buildSchema('type Query { ok: Boolean } type Entry { id: ID! } type Subscription { auditLogAdded: Entry }');
+    let sent = 0;
+    let disconnected = 0;
     const subscription = new AuditFeedSubscription(
-      { feed, currentViewer: async () => null, overflowed: () => void (overflowed += 1) },
+      {
+        feed,
+        operation: {
+          key: 'feed',
+          schema,
+          document: parse('subscription { auditLogAdded { id } }'),
+          operationName: undefined,
+          variableValues: undefined,
+          serialize: (result) => JSON.stringify(result),
+        },
+        viewerKey: 'admin',
+        currentViewer: async () => null,
+        // A socket whose reader never reads: nothing it is given is ever written out.
+        socket: { backedUp: false, sendNext: () => ((sent += 1), true), disconnectSlowConsumer: () => void (disconnected += 1) },
+      },
       () => true,
       { viewer: null } as GraphQLContext,
       () => true,
     );
-    for (let i = 0; i <= MAX_QUEUED_ENTRIES; i++) notify(`entry-${i}`);
-    expect(await eventually(() => overflowed === 1)).toBe(true);
+    // One at a time, so that the feed keeps up and the entries wait in the subscription itself.
+    for (let i = 0; i <= MAX_QUEUED_ENTRIES + 1; i++) {
+      notify(`entry-${i}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await eventually(() => disconnected === 1)).toBe(true);
+    expect(sent).toBe(1);
     expect(feed.subscriberCount).toBe(0);
     expect(await subscription.next()).toEqual({ done: true, value: undefined });
   });
+});
+
+describe('a socket whose reader stops reading', () => {
+  let server: TestServer;
+  let admin: SignedInUser;
+  beforeAll(async () => {
+    server = await startTestServer();
+    admin = await signIn(server, Role.ADMIN);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it(`is closed with ${SLOW_CONSUMER_CLOSE_CODE} once more than ${MAX_SEND_BUFFER_BYTES} bytes wait on it, while other readers get every entry`, async () => {
+    const properties = await seedProperties(server, { count: 40, titlePrefix: 'Feed: large' });
+    const reading = followFeed(server.url, admin.token, { entityType: 'property' });
+    // Ten subscriptions on one socket, each with a 250 KB message in flight: 2.5 MB once the kernel's buffers are full.
+    const stalled = await followFeedRaw(server.url, admin.token, { entityType: 'property' }, MAX_SUBSCRIPTIONS_PER_CONNECTION);
+    await waitForSubscriptions(server.url, 1 + MAX_SUBSCRIPTIONS_PER_CONNECTION);
+    stalled.socket.pause();
+    // 40 entries of 250 KB (100 MB for the stalled socket): far fewer than the entry bound, so only the bytes can trip.
+    const description = 'x'.repeat(250_000);
+    await server.sql(
+      `with changed as (update properties set description = $2 where id = any($1::uuid[]) returning id)
+       insert into audit_log (id, entity_type, entity_id, action, performed_by, changes)
+       select gen_random_uuid(), 'property', id::text, 'update', null, jsonb_build_object('description', jsonb_build_object('old', null, 'new', $2::text))
+       from changed`,
+      [properties, description],
+    );
+    const updates = () => reading.entries().filter((entry) => entry.action === 'UPDATE');
+    expect(await eventually(() => updates().length === properties.length, 20_000)).toBe(true);
+    expect(await eventually(async () => (await activeSubscriptions(server.url)) === 1, 5_000)).toBe(true);
+    // Once it reads again, it finds what was sent before the bound tripped, then the close.
+    stalled.socket.resume();
+    expect((await stalled.closed).code).toBe(SLOW_CONSUMER_CLOSE_CODE);
+    expect(reading.closed).toBeUndefined();
+    expect(updates().every((entry) => entry.changes?.description !== undefined)).toBe(true);
+    await reading.stop();
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { signIn, type SignedInUser } from '../support/users.js';
-import { createPropertyAs } from '../support/properties.js';
+import { createPropertyAs, seedProperties } from '../support/properties.js';
 import { Role } from '../../src/users/role.js';
 import { eventually, followFeed, waitForSubscriptions, type Follower } from '../support/feed.js';
 
@@ -69,6 +69,23 @@ describe('auditLogAdded on shutdown', () => {
       await server.server.close();
       expect(await eventually(() => follower.closed !== undefined, 2_000)).toBe(true);
       expect(follower.closed?.code).toBe(1001);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends every entry committed before it began, then closes with 1001', async () => {
+    const server = await startTestServer();
+    try {
+      const admin = await signIn(server, Role.ADMIN);
+      const follower = followFeed(server.url, admin.token, { entityType: 'property' });
+      await waitForSubscriptions(server.url, 1);
+      // One statement: 300 entries commit together, and shutdown begins before any can have been sent.
+      const created = await seedProperties(server, { count: 300, titlePrefix: 'Feed: before shutdown' });
+      await server.server.close();
+      expect(await eventually(() => follower.closed !== undefined, 2_000)).toBe(true);
+      expect(follower.closed?.code).toBe(1001);
+      expect(follower.entries().map((entry) => entry.entityId).sort()).toEqual([...created].sort());
     } finally {
       await server.close();
     }

@@ -103,3 +103,31 @@ export async function waitForSubscriptions(httpUrl: string, count: number): Prom
     throw new Error(`the server never had ${count} active subscriptions`);
   }
 }
+
+/** A subscription held on a bare `ws` socket, so that a test can stop reading it as a stalled client would. */
+export interface RawFollower {
+  socket: WebSocket;
+  /** Resolves once the socket closed, with the server's code and reason. */
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+/** Opens a socket, initialises it with `token` and subscribes `count` times to `auditLogAdded` (ids "1", "2"…). */
+export async function followFeedRaw(httpUrl: string, token: string, filter?: Record<string, unknown>, count = 1): Promise<RawFollower> {
+  const socket = new WebSocket(wsUrl(httpUrl), 'graphql-transport-ws');
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.once('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string };
+      if (message.type !== 'connection_ack') return reject(new Error(`expected connection_ack, got ${String(data)}`));
+      for (let id = 1; id <= count; id++) {
+        socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: FEED_DOCUMENT, variables: { filter: filter ?? null } } }));
+      }
+      resolve();
+    });
+  });
+  return { socket, closed };
+}
