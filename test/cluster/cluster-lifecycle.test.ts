@@ -1,10 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/shared/free-port.js';
+import { createDatabase, dropDatabase, uniqueDatabaseName } from '../support/databases.js';
 import { isAlive, metricValue, post, startCluster } from './cluster-process.js';
 
 /** A GraphQL POST whose body arrives in two parts, so the request is in flight until `finish` is called. */
@@ -84,6 +86,29 @@ describe('WEB_CONCURRENCY=2 on the embedded database', () => {
       expect(cluster.lines().at(-1)).toMatchObject({ msg: 'shutdown complete', pid: cluster.pid });
     } finally {
       await cluster.stop();
+    }
+  }, 60_000);
+});
+
+describe('WEB_CONCURRENCY=2 when a worker cannot start', () => {
+  it('stops the group and exits 1 instead of replacing workers that never served', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    const maintenanceUrl = inject('maintenanceUrl');
+    const databaseName = uniqueDatabaseName('bestays_cluster_busy');
+    const databaseUrl = await createDatabase(maintenanceUrl, databaseName, inject('templateDatabase'));
+    try {
+      const failure = await startCluster({ DATABASE_URL: databaseUrl, WEB_CONCURRENCY: '2', PORT: String(port) }).then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(failure).toContain('the cluster exited early with code 1');
+      expect(failure).toContain('a worker exited before the server was ready');
+      expect(failure).not.toContain('forking a replacement');
+    } finally {
+      busy.close();
+      await dropDatabase(maintenanceUrl, databaseName);
     }
   }, 60_000);
 });

@@ -57,7 +57,7 @@ export async function startCluster(env: Record<string, string | undefined>): Pro
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (!lines().some((line) => line.msg.startsWith('Bestays API ready at'))) {
-    if (child.exitCode !== null) throw new Error(`the cluster exited early:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`the cluster exited early with code ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) throw new Error(`the cluster was not ready in time:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
