@@ -78,6 +78,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
         maxLagMs: config.replicaMaxLagMs,
         // A replica's max_connections is at least its primary's (hot standby requires it): the same share fits.
         poolMax: config.dbPoolSize,
+        types: (await orm.em.getConnection().getNativeClient()).options.types,
         statementTimeoutMs: config.statementTimeoutMs,
         observeQuery: options.observeQuery,
         logger,

@@ -24,6 +24,11 @@ export interface ReplicaSetOptions {
   urls: readonly string[];
   maxLagMs: number;
   poolMax: number;
+  /**
+   * The primary pool's type parsers: rows read on a replica must come out exactly as the primary's
+   * do (timestamps as PostgreSQL prints them, for one), or a cursor from one would not match the other.
+   */
+  types: pg.PoolConfig['types'];
   statementTimeoutMs?: number;
   observeQuery?: (sql: string) => void;
   logger: Logger;
@@ -73,6 +78,7 @@ class Replica {
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS,
       application_name: 'bestays-api-replica-reads',
+      types: options.types,
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
     // An idle connection ended by the replica (a restart, a failover) must not crash the process.

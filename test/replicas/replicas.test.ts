@@ -14,6 +14,7 @@ interface ReplicaReport {
 let database: ReplicatedDatabase;
 let server: ServerProcess;
 let agentToken: string;
+let adminToken: string;
 
 async function readiness(): Promise<{ status: number; body: ReplicaReport }> {
   const response = await fetch(`${server.url}/readyz`);
@@ -59,24 +60,30 @@ async function titleOf(id: string): Promise<string | null | undefined> {
   return response.data?.property?.title;
 }
 
+/** A user signed in through the server, then given `role` by SQL on the primary (audited, as the database demands). */
+async function signedInAs(subject: string, role: 'agent' | 'admin'): Promise<string> {
+  const token = await signToken(subject);
+  const signedIn = await server.gql<{ me: { id: string } }>('{ me { id } }', { token });
+  expect(signedIn.data?.me.id).toBeDefined();
+  await withClient(database.primaryUrl, (client) =>
+    client.query(
+      `with changed as (update users set role = $2 where clerk_user_id = $1 returning id)
+       insert into audit_log (id, entity_type, entity_id, action, performed_by, changes)
+       select gen_random_uuid(), 'user', id::text, 'update', null, '{}' from changed`,
+      [subject, role],
+    ),
+  );
+  return token;
+}
+
 beforeAll(async () => {
   database = await startReplicatedDatabase();
   server = await startServerProcess(database.primaryUrl, {
     DATABASE_REPLICA_URLS: database.replicaUrl,
     REPLICA_MAX_LAG_MS: String(MAX_LAG_MS),
   });
-  const subject = `replica_agent_${process.pid}`;
-  agentToken = await signToken(subject);
-  const signedIn = await server.gql<{ me: { id: string } }>('{ me { id } }', { token: agentToken });
-  expect(signedIn.data?.me.id).toBeDefined();
-  await withClient(database.primaryUrl, (client) =>
-    client.query(
-      `with changed as (update users set role = 'agent' where clerk_user_id = $1 returning id)
-       insert into audit_log (id, entity_type, entity_id, action, performed_by, changes)
-       select gen_random_uuid(), 'user', id::text, 'update', null, '{}' from changed`,
-      [subject],
-    ),
-  );
+  agentToken = await signedInAs(`replica_agent_${process.pid}`, 'agent');
+  adminToken = await signedInAs(`replica_admin_${process.pid}`, 'admin');
 }, 120_000);
 
 afterAll(async () => {
@@ -113,6 +120,35 @@ describe('streaming replicas (DATABASE_REPLICA_URLS)', () => {
     expect(database.replicaExecuted(/./)).toBe(replicaReadsBeforeMutation);
     // The viewer is looked up by its token's subject: never on the replica.
     expect(database.replicaExecuted(/where clerk_user_id/)).toBe(0);
+  });
+
+  it('reads on the replica exactly as on the primary: dates, and cursors that page on', async () => {
+    const created = await server.gql<{ createProperty: { id: string; createdAt: string } }>(
+      'mutation($input: CreatePropertyInput!) { createProperty(input: $input) { id createdAt } }',
+      { token: agentToken, variables: { input: { title: 'Dated on the primary', isPublished: true } } },
+    );
+    const { id, createdAt } = created.data!.createProperty;
+    const readsBefore = database.replicaExecuted(PROPERTY_READS);
+    const onReplica = await until('the row on the replica', async () => {
+      const response = await server.gql<{ property: { createdAt: string } | null }>('query($id: ID!) { property(id: $id) { createdAt } }', {
+        variables: { id },
+      });
+      return response.data?.property ?? undefined;
+    });
+    expect(onReplica.createdAt).toBe(createdAt);
+    expect(database.replicaExecuted(PROPERTY_READS)).toBeGreaterThan(readsBefore);
+
+    const auditReadsBefore = database.replicaExecuted(/from audit_log/i);
+    const page = `query($after: String) { auditLogs(first: 1, after: $after) { edges { node { id performedAt } } pageInfo { endCursor hasNextPage } } }`;
+    type AuditPage = { auditLogs: { edges: { node: { id: string; performedAt: string } }[]; pageInfo: { endCursor: string; hasNextPage: boolean } } };
+    const first = await server.gql<AuditPage>(page, { token: adminToken });
+    expect(first.errors).toBeUndefined();
+    expect(first.data!.auditLogs.pageInfo.hasNextPage).toBe(true);
+    const second = await server.gql<AuditPage>(page, { token: adminToken, variables: { after: first.data!.auditLogs.pageInfo.endCursor } });
+    expect(second.errors).toBeUndefined();
+    expect(second.data!.auditLogs.edges[0]!.node.id).not.toBe(first.data!.auditLogs.edges[0]!.node.id);
+    expect(second.data!.auditLogs.edges[0]!.node.performedAt <= first.data!.auditLogs.edges[0]!.node.performedAt).toBe(true);
+    expect(database.replicaExecuted(/from audit_log/i) - auditReadsBefore).toBe(2);
   });
 
   it('skips a replica that lags more than REPLICA_MAX_LAG_MS and reads from the primary', async () => {
