@@ -1,33 +1,13 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createServer } from 'node:net';
-import { request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/shared/free-port.js';
+import { slowRequest } from '../support/slow-request.js';
 import { createDatabase, dropDatabase, uniqueDatabaseName } from '../support/databases.js';
 import { isAlive, metricValue, post, startCluster } from './cluster-process.js';
-
-/** A GraphQL POST whose body arrives in two parts, so the request is in flight until `finish` is called. */
-function slowRequest(url: string): { finish: () => void; response: Promise<{ status: number; body: string }> } {
-  const body = JSON.stringify({ query: '{ property(id: "019abcde-0000-7000-8000-000000000000") { id } }' });
-  let req!: ReturnType<typeof request>;
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req = request(
-      `${url}/graphql`,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.write(body.slice(0, 10));
-  });
-  return { finish: () => req.end(body.slice(10)), response };
-}
 
 describe('WEB_CONCURRENCY=2 on the embedded database', () => {
   const dirs: string[] = [];

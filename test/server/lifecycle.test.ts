@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/shared/free-port.js';
+import { slowRequest } from '../support/slow-request.js';
 
 
 async function waitForReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -21,22 +21,6 @@ async function waitForReady(url: string, child: ChildProcess, output: () => stri
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-/** Starts a GraphQL POST whose body arrives in two parts, so the request is in flight until `finish` is called. */
-function slowRequest(url: string): { finish: () => void; response: Promise<{ status: number; body: string }> } {
-  const body = JSON.stringify({ query: '{ property(id: "019abcde-0000-7000-8000-000000000000") { id } }' });
-  let req!: ReturnType<typeof request>;
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req = request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.write(body.slice(0, 10));
-  });
-  return { finish: () => req.end(body.slice(10)), response };
 }
 
 describe('the server process (npm start with the embedded database)', () => {
