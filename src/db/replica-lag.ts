@@ -31,10 +31,4 @@ export class ReplicaLag {
     const oldest = this.samples[0];
     return oldest ? Math.max(0, now - oldest.at) : 0;
   }
-
-  /** The lag at `now` when the replica could not be asked: at least the age of what it has not replayed. */
-  unknownReplayAt(now: number): number {
-    const oldest = this.samples[0];
-    return oldest ? Math.max(0, now - oldest.at) : 0;
-  }
 }

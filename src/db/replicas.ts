@@ -162,7 +162,6 @@ export class ReplicaSet {
         this.counts.fallbacks++;
         // A read cancelled for a conflict with recovery says nothing about the replica's health.
         if ((error as { code?: unknown }).code !== RECOVERY_CONFLICT) {
-          replica.lagMs = null;
           this.setState(replica, 'down', error instanceof Error ? error.message : String(error));
         }
       }
@@ -207,7 +206,6 @@ export class ReplicaSet {
         try {
           const [row] = await replica.probe.query<{ replayed: string | null }>('select pg_last_wal_replay_lsn()::text as replayed');
           if (!row?.replayed) {
-            replica.lagMs = null;
             this.setState(replica, 'down', 'not a streaming replica (it is not in recovery)');
             return;
           }
@@ -215,7 +213,6 @@ export class ReplicaSet {
           if (replica.lagMs > this.options.maxLagMs) this.setState(replica, 'lagging', `${replica.lagMs} ms behind the primary`);
           else this.setState(replica, 'serving');
         } catch (error) {
-          replica.lagMs = null;
           this.setState(replica, 'down', error instanceof Error ? error.message : String(error));
         }
       }),
@@ -225,6 +222,8 @@ export class ReplicaSet {
   private setState(replica: Replica, state: ReplicaState, reason?: string): void {
     const previous = replica.state;
     replica.state = state;
+    // A replica that cannot be asked has no known lag.
+    if (state === 'down') replica.lagMs = null;
     replica.reason = reason;
     if (previous === state || this.closed) return;
     const { logger } = this.options;
