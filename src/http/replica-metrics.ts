@@ -25,18 +25,18 @@ export function registerReplicaMetrics(registry: Registry, replicas: ReplicaSet)
       for (const status of replicas.status()) if (status.lagMs !== null) this.set({ replica: status.name }, status.lagMs / 1000);
     },
   });
-  let reported = { replica: 0, primary: 0, fallbacks: 0 };
   new Counter({
     name: 'db_query_reads_total',
     help: 'Reads of GraphQL queries by where they ran; fallback: a replica failed and the primary served it',
     labelNames: ['target'],
     registers: [registry],
+    // The replica set counts as it reads; a scrape reads its totals.
     collect() {
       const counts = replicas.readCounts();
-      this.inc({ target: 'replica' }, counts.replica - reported.replica);
-      this.inc({ target: 'primary' }, counts.primary - reported.primary);
-      this.inc({ target: 'fallback' }, counts.fallbacks - reported.fallbacks);
-      reported = { ...counts };
+      this.reset();
+      this.inc({ target: 'replica' }, counts.replica);
+      this.inc({ target: 'primary' }, counts.primary);
+      this.inc({ target: 'fallback' }, counts.fallbacks);
     },
   });
 }
