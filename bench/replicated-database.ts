@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { createStandby, pointStandbyAt } from '../src/db/standby.js';
+import { createStandby, dataDirectoryOf, pointStandbyAt, standbyFolderOf } from '../src/db/standby.js';
 import { withClient } from './bench-database.js';
 import { PROJECT_ROOT } from './processes.js';
 
@@ -58,8 +58,7 @@ export async function startReplicatedBenchDatabase(seedFlags: readonly string[])
     log(`seeding the primary (${seedFlags.join(' ')}): once, kept in ${HOME}`);
     await seed(primaryUrl, seedFlags);
   }
-  const dataDirectory = await withClient(primary.url(), async (client) => (await client.query<{ data_directory: string }>('show data_directory')).rows[0]!.data_directory);
-  const standbyDir = `${dataDirectory}-replica`;
+  const standbyDir = standbyFolderOf(await dataDirectoryOf(primary.url()));
   if (!existsSync(join(standbyDir, 'PG_VERSION'))) {
     log('copying the primary into a standby: once');
     await createStandby(primary.url(), { slot: SLOT, primaryPort: primary.port });

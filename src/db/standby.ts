@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type pg from 'pg';
 import { withClient } from './pg-client.js';
 
 const execFileAsync = promisify(execFile);
@@ -9,6 +10,21 @@ const execFileAsync = promisify(execFile);
 /** What a standby copy must not take from its primary's folder. */
 const LEFT_BEHIND_FILES = ['postmaster.pid', 'postmaster.opts'];
 const EMPTIED_FOLDERS = ['pg_wal', 'pg_replslot'];
+
+/** Where a primary's standby is made: beside its data folder, so that whoever may enter the one may enter the other. */
+export function standbyFolderOf(primaryDataDirectory: string): string {
+  return `${primaryDataDirectory}-replica`;
+}
+
+async function dataDirectoryIn(client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ data_directory: string }>('show data_directory');
+  return rows[0]!.data_directory;
+}
+
+/** The data folder of the server at `maintenanceUrl` (a superuser's), where it really is (an embedded cluster may live elsewhere than asked). */
+export async function dataDirectoryOf(maintenanceUrl: string): Promise<string> {
+  return await withClient(maintenanceUrl, dataDirectoryIn);
+}
 
 /**
  * Makes a hot standby of a running PostgreSQL on this machine, as `pg_basebackup -R` would, with
@@ -18,15 +34,14 @@ const EMPTIED_FOLDERS = ['pg_wal', 'pg_replslot'];
  * makes it stream. The binaries npm installs for the embedded database ship no pg_basebackup, and
  * an older client's (Debian's postgresql-client-15) refuses a newer server: this needs neither.
  *
- * `maintenanceUrl` must be a superuser's on the same machine; returns the standby's data folder,
- * `<primary's data folder>-replica`, owned like the primary's.
+ * `maintenanceUrl` must be a superuser's on the same machine; returns the standby's data folder
+ * (standbyFolderOf the primary's), owned like the primary's.
  */
 export async function createStandby(maintenanceUrl: string, options: { slot: string; primaryPort: number }): Promise<string> {
   return await withClient(maintenanceUrl, async (client) => {
     await client.query('select pg_create_physical_replication_slot($1, true)', [options.slot]);
-    const { rows } = await client.query<{ data_directory: string }>('show data_directory');
-    const source = rows[0]!.data_directory;
-    const target = `${source}-replica`;
+    const source = await dataDirectoryIn(client);
+    const target = standbyFolderOf(source);
     await client.query(`select pg_backup_start($1, true)`, [`standby ${options.slot}`]);
     // cp -a keeps owners and modes: as root, the copy stays the postgres user's.
     await execFileAsync('cp', ['-a', source, target]);

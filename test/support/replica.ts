@@ -5,7 +5,7 @@ import { EmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { ensureDatabase } from '../../src/db/database.js';
 import { createOrm, migrateUp } from '../../src/db/orm.js';
 import { freePort } from '../../src/shared/free-port.js';
-import { createStandby } from '../../src/db/standby.js';
+import { createStandby, dataDirectoryOf } from '../../src/db/standby.js';
 import { withClient } from './databases.js';
 
 const DATABASE = 'bestays';
@@ -40,8 +40,8 @@ export async function startReplicatedDatabase(): Promise<ReplicatedDatabase> {
     } finally {
       await orm.close();
     }
+    primaryRealDir = await dataDirectoryOf(primary.url());
     replicaDir = await createStandby(primary.url(), { slot: SLOT, primaryPort: primary.port });
-    primaryRealDir = replicaDir.slice(0, -'-replica'.length);
     const started = new EmbeddedPostgres({
       dataDir: replicaDir,
       port: await freePort(),
