@@ -39,7 +39,7 @@ async function prepareDatabase(database: DatabaseHandle, config: AppConfig, logg
         'lower WEB_CONCURRENCY or raise max_connections',
     );
   }
-  return { databaseUrl: database.url, poolSize: pool.size, migrated: true };
+  return { databaseUrl: database.url, poolSize: pool.size };
 }
 
 /**
