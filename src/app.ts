@@ -88,6 +88,7 @@ export async function createApp({ orm, config, logger, notifications, replicas }
     trustProxy: config.trustProxy,
     // Apollo's own landing page loads its Sandbox from a CDN; the explorer below works offline.
     plugins: [metrics.graphqlPlugin, ApolloServerPluginLandingPageDisabled()],
+    recordAnswer: metrics.recordAnswer,
   });
   if (config.explorer) app.use(await explorerRoute());
   // The GraphQL endpoint first: nearly every request is for it, and the routers below need not see it.

@@ -22,6 +22,7 @@ import { contractCodeOf, errorLogPlugin, formatError } from './errors.js';
 import { documentLimits } from './limits.js';
 import { refuseNulCharacters } from './nul-characters.js';
 import { compiledExecution } from './jit-executor.js';
+import { PreparedQueries } from './prepared-queries.js';
 
 export interface GraphQLRouteOptions {
   orm: Orm;
@@ -36,6 +37,8 @@ export interface GraphQLRouteOptions {
   introspection: boolean;
   trustProxy: boolean;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** Counts a request the fast path answers without Apollo. */
+  recordAnswer: (operationName: string | undefined, failed: boolean, startedNs: bigint) => void;
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -54,8 +57,9 @@ export interface GraphQLRoute {
 export async function graphqlRoute(options: GraphQLRouteOptions): Promise<GraphQLRoute> {
   const { orm, sql, querySql, viewers, schema, verifyToken, logger } = options;
   const limits = documentLimits({ introspection: options.introspection });
+  const preparedQueries = new PreparedQueries();
   const apollo = new ApolloServer<GraphQLContext>({
-    gateway: compiledExecution(schema),
+    gateway: compiledExecution(schema, preparedQueries),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     formatError,
@@ -138,6 +142,8 @@ export async function graphqlRoute(options: GraphQLRouteOptions): Promise<GraphQ
     bodyLimitBytes: BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy,
     logger,
+    preparedQueries,
+    recordAnswer: options.recordAnswer,
   });
   return { router, apollo, fastPath };
 }

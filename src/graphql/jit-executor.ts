@@ -1,7 +1,8 @@
-import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { LRUCache } from 'lru-cache';
+import type { PreparedQueries } from './prepared-queries.js';
 
 const MAX_COMPILED = 1_000;
 
@@ -41,7 +42,7 @@ function asGraphQLErrors(result: ExecutionResult): ExecutionResult {
  * function, through Apollo Server's gateway hook (its one seam for another executor). Apollo still
  * parses, validates (the document limits included), runs every plugin and formats every error.
  */
-export function compiledExecution(schema: GraphQLSchema): Gateway {
+export function compiledExecution(schema: GraphQLSchema, preparedQueries?: PreparedQueries): Gateway {
   // Keyed by the document's hash (Apollo's, of its text) and the operation chosen in it.
   const compiled = new LRUCache<string, CompiledQuery | ExecutionResult>({ max: MAX_COMPILED });
   const compile = (queryHash: string, document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult => {
@@ -54,8 +55,21 @@ export function compiledExecution(schema: GraphQLSchema): Gateway {
     return query;
   };
   const executor: Executor = async (requestContext) => {
+    // Apollo executes even when no operation matched the request's operation name, to report it;
+    // graphql-jit compiles such a document into a query that runs nothing, so graphql-js says why.
+    const operation = requestContext.operation as typeof requestContext.operation | undefined;
+    if (!operation) {
+      const { document, context, request } = requestContext;
+      return execute({ schema, document, contextValue: context, operationName: request.operationName, variableValues: request.variables });
+    }
     const query = compile(requestContext.queryHash, requestContext.document, requestContext.operationName ?? undefined);
     if (!isCompiledQuery(query)) return asGraphQLErrors(query);
+    if (preparedQueries && operation.operation === 'query') {
+      preparedQueries.remember(requestContext.source, requestContext.request.operationName ?? undefined, {
+        compiled: query,
+        operationName: requestContext.operationName ?? undefined,
+      });
+    }
     const result = await query.query(undefined, requestContext.context, requestContext.request.variables ?? {});
     return asGraphQLErrors(result);
   };

@@ -7,10 +7,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
  */
 const NUL = '\u0000';
 
-function valueContainsNul(value: unknown): boolean {
+export function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes(NUL);
-  if (Array.isArray(value)) return value.some(valueContainsNul);
-  if (value && typeof value === 'object') return Object.values(value).some(valueContainsNul);
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.values(value).some(containsNul);
   return false;
 }
 
@@ -38,7 +38,7 @@ export const refuseNulCharacters: ApolloServerPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation({ document, request }) {
-        if (valueContainsNul(request.variables) || documentContainsNul(document)) {
+        if (containsNul(request.variables) || documentContainsNul(document)) {
           throw new GraphQLError('Arguments may not contain the NUL character (\\u0000).', {
             extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
           });

@@ -13,6 +13,8 @@ const MAX_OPERATION_LABELS = 200;
 export interface Metrics {
   registry: Registry;
   graphqlPlugin: ApolloServerPlugin<GraphQLContext>;
+  /** Counts a GraphQL request answered outside Apollo's pipeline. */
+  recordAnswer: (operationName: string | undefined, failed: boolean, startedNs: bigint) => void;
 }
 
 /** Counts audit rows as they are flushed, beside the subscriber that writes them. */
@@ -77,6 +79,11 @@ export function createMetrics(orm: Orm): Metrics {
   });
   orm.em.getEventManager().registerSubscriber(new AuditRowsCounter(auditRows));
 
+  const recordAnswer = (operationName: string | null | undefined, failed: boolean, startedNs: bigint): void => {
+    const outcomeLabels = { operation: operationLabel(operationName), outcome: failed ? 'error' : 'success' };
+    requests.inc(outcomeLabels);
+    duration.observe(outcomeLabels, Number(process.hrtime.bigint() - startedNs) / 1e9);
+  };
   const graphqlPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -84,14 +91,12 @@ export function createMetrics(orm: Orm): Metrics {
         async willSendResponse({ operationName, response, errors }) {
           const body = response.body;
           const failed = (errors?.length ?? 0) > 0 || (body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0);
-          const outcomeLabels = { operation: operationLabel(operationName), outcome: failed ? 'error' : 'success' };
-          requests.inc(outcomeLabels);
-          duration.observe(outcomeLabels, Number(process.hrtime.bigint() - started) / 1e9);
+          recordAnswer(operationName, failed, started);
         },
       };
     },
   };
-  return { registry, graphqlPlugin };
+  return { registry, graphqlPlugin, recordAnswer };
 }
 
 /** What the live feed reports: read when Prometheus scrapes, counted as it happens. */
