@@ -16,6 +16,7 @@ import { DomainError } from '../shared/domain-error.js';
 import type { User } from '../users/user.entity.js';
 import { requestOrigin } from '../http/request-origin.js';
 import { graphqlFastPath, type Caller } from '../http/graphql-fast-path.js';
+import type { RecordAnswer } from '../http/prepared-answer.js';
 import type { RequestOrigin } from '../auth/identity.js';
 import { createContext, type GraphQLContext } from './context.js';
 import { contractCodeOf, errorLogPlugin, formatError } from './errors.js';
@@ -38,7 +39,7 @@ export interface GraphQLRouteOptions {
   trustProxy: boolean;
   plugins?: ApolloServerPlugin<GraphQLContext>[];
   /** Counts a request the fast path answers without Apollo. */
-  recordAnswer: (operationName: string | undefined, failed: boolean, startedNs: bigint) => void;
+  recordAnswer: RecordAnswer;
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;

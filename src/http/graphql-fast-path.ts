@@ -3,13 +3,13 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { RequestOrigin } from '../auth/identity.js';
 import { runAsActor } from '../audit-log/actor.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import type { PreparedQueries, PreparedQuery } from '../graphql/prepared-queries.js';
-import { containsNul } from '../graphql/nul-characters.js';
+import type { PreparedQueries } from '../graphql/prepared-queries.js';
 import type { Logger } from '../logger.js';
 import type { User } from '../users/user.entity.js';
 import { incomingOrigin } from './request-origin.js';
 import { requestIdFor } from './request-id.js';
 import { logRequest } from './request-log.js';
+import { answerPrepared, preparedRequestOf, type RecordAnswer } from './prepared-answer.js';
 
 /** The caller of a request, or the HTTP answer that refuses it (a bad token, a failed lookup). */
 export type Caller = { viewer: User | null } | { refusal: { status: number; code: string; message: string } };
@@ -24,29 +24,15 @@ export interface FastPathOptions {
   /** Queries Apollo has already accepted: answered again without its pipeline. */
   preparedQueries: PreparedQueries;
   /** Counts a request answered here as Apollo's metrics plugin counts the others. */
-  recordAnswer: (operationName: string | undefined, failed: boolean, startedNs: bigint) => void;
-}
-
-/** A request for a prepared query, with what running it needs. */
-interface PreparedRequest {
-  prepared: PreparedQuery;
-  variables: Record<string, unknown>;
+  recordAnswer: RecordAnswer;
 }
 
 const ENDPOINT = '/graphql';
 const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
-/** Accept headers for which Apollo answers `application/json; charset=utf-8`; others are Apollo's to negotiate. */
-const PLAIN_ACCEPT = new Set([undefined, '*/*', 'application/json']);
-const RESPONSE_TYPE = 'application/json; charset=utf-8';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The plain JSON POST to /graphql that nearly every client sends, served straight from node's
  * HTTP server to Apollo, without express's per-request setup, routing and body parsing (a tenth
- * of a listing's CPU). Anything else — browsers (an Origin, CORS), other paths, GET, other
+ * of a listing's CPU); a query Apollo has accepted before is run without Apollo's pipeline too. Anything else — browsers (an Origin, CORS), other paths, GET, other
  * content types, bodies of unknown or excessive length — is left to the express app, whose
  * answers this path gives word for word where it answers itself.
  */
@@ -88,33 +74,6 @@ export function graphqlFastPath(options: FastPathOptions): (req: IncomingMessage
     return JSON.parse(text);
   }
 
-  /** The prepared query a body asks for, when nothing in it needs Apollo's own handling. */
-  function preparedRequestOf(req: IncomingMessage, body: unknown): PreparedRequest | undefined {
-    if (!PLAIN_ACCEPT.has(req.headers.accept) || !isPlainObject(body)) return undefined;
-    const { query, operationName, variables, extensions } = body;
-    if (typeof query !== 'string' || extensions !== undefined) return undefined;
-    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
-    if (variables !== undefined && variables !== null && !isPlainObject(variables)) return undefined;
-    if (variables && containsNul(variables)) return undefined;
-    const prepared = options.preparedQueries.find(query, operationName ?? undefined);
-    return prepared && { prepared, variables: variables ?? {} };
-  }
-
-  /** Runs a prepared query; false when it ended in errors, which Apollo then formats and reports. */
-  async function answerPrepared(res: ServerResponse, request: PreparedRequest, context: GraphQLContext): Promise<boolean> {
-    const started = process.hrtime.bigint();
-    const { compiled, operationName } = request.prepared;
-    context.isQuery = true;
-    context.operationName = operationName;
-    const result = await compiled.query(undefined, context, request.variables);
-    if (result.errors?.length) return false;
-    res.statusCode = 200;
-    res.setHeader('content-type', RESPONSE_TYPE);
-    res.end(`${JSON.stringify({ data: result.data })}\n`);
-    options.recordAnswer(operationName, false, started);
-    return true;
-  }
-
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<GraphQLContext | undefined> {
     let body: unknown;
     try {
@@ -129,10 +88,10 @@ export function graphqlFastPath(options: FastPathOptions): (req: IncomingMessage
       sendError(res, caller.refusal.status, caller.refusal.code, caller.refusal.message);
       return undefined;
     }
-    const preparedRequest = preparedRequestOf(req, body);
+    const preparedRequest = preparedRequestOf(req, body, options.preparedQueries);
     if (preparedRequest) {
       const context = options.contextFor(caller.viewer, requestId);
-      if (await answerPrepared(res, preparedRequest, context)) return context;
+      if (await answerPrepared(res, preparedRequest, context, options.recordAnswer)) return context;
     }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
