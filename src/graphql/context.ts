@@ -4,6 +4,11 @@ import type { Logger } from '../logger.js';
 import type { SqlRows } from '../db/sql-reader.js';
 import type { LiveFeed } from '../audit-log/audit-feed.subscription.js';
 
+/** Something a request makes at most once, on first use, and drops with the request (a DataLoader, say). */
+export interface PerRequest<T> {
+  make(context: GraphQLContext): T;
+}
+
 /** What every resolver receives: the readers' SQL, the request's own EntityManager fork for writes, and the signed-in user. */
 export interface GraphQLContext {
   /** Forked on first use: a read served by the readers never needs one. */
@@ -19,6 +24,8 @@ export interface GraphQLContext {
   operationName?: string;
   /** Only on a WebSocket connection: what subscriptions follow. */
   live?: LiveFeed;
+  /** This request's one instance of `what`, made on first use. */
+  once<T>(what: PerRequest<T>): T;
 }
 
 export interface ContextFields {
@@ -45,6 +52,12 @@ class RequestContext implements GraphQLContext {
   operationName?: string;
   live?: LiveFeed;
   private forked: EntityManager | undefined;
+  /**
+   * Held by the context itself, not by a module's WeakMap keyed by it: in V8 a WeakMap's entries
+   * outlive young-generation collections, so every request's loaders, and the pages they held,
+   * waited for a full collection (bench/README.md, "The tail").
+   */
+  private made: Map<PerRequest<unknown>, unknown> | undefined;
   private readonly primarySql: SqlRows;
   private readonly querySql: SqlRows;
 
@@ -66,6 +79,12 @@ class RequestContext implements GraphQLContext {
 
   get em(): EntityManager {
     return (this.forked ??= this.fork());
+  }
+
+  once<T>(what: PerRequest<T>): T {
+    this.made ??= new Map();
+    if (!this.made.has(what)) this.made.set(what, what.make(this));
+    return this.made.get(what) as T;
   }
 }
 

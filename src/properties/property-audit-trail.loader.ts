@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { AuditLogReader, selectionKey, type EntrySelection, type PageArgs } from '../audit-log/audit-log.reader.js';
 import type { AuditLogRecord } from '../audit-log/audit-log.record.js';
 import type { Page } from '../graphql/pagination.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { GraphQLContext, PerRequest } from '../graphql/context.js';
 
 /**
  * `auditTrail` under a list of properties would otherwise cost one query per property (and one
@@ -35,8 +35,10 @@ class AuditTrailLoaders {
   }
 }
 
-// One set per request: keyed by the request's context object, gone with it.
-const perRequest = new WeakMap<GraphQLContext, AuditTrailLoaders>();
+/** One set per request. */
+const trailLoaders: PerRequest<AuditTrailLoaders> = {
+  make: (context) => new AuditTrailLoaders(new AuditLogReader(context.sql)),
+};
 
 export function auditTrailPage(
   context: GraphQLContext,
@@ -44,10 +46,5 @@ export function auditTrailPage(
   args: PageArgs,
   selection: EntrySelection,
 ): Promise<Page<AuditLogRecord>> {
-  let loaders = perRequest.get(context);
-  if (!loaders) {
-    loaders = new AuditTrailLoaders(new AuditLogReader(context.sql));
-    perRequest.set(context, loaders);
-  }
-  return loaders.page(propertyId, args, selection);
+  return context.once(trailLoaders).page(propertyId, args, selection);
 }

@@ -1,26 +1,17 @@
 import DataLoader from 'dataloader';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { GraphQLContext, PerRequest } from '../graphql/context.js';
 import type { User } from './user.entity.js';
 import { USER_ROW_COLUMNS, userFromRow, type UserRow } from './user.row.js';
 
-// One loader per request: keyed by the request's context, gone with it.
-const loaders = new WeakMap<GraphQLContext, DataLoader<number, User | null>>();
-
-function loaderFor(context: GraphQLContext): DataLoader<number, User | null> {
-  let loader = loaders.get(context);
-  if (!loader) {
-    loader = new DataLoader(async (ids) => {
-      const rows = await context.sql.rows<UserRow>(
-        `select ${USER_ROW_COLUMNS} from users where id = any($1::int[])`,
-        [ids],
-      );
+/** One loader per request. */
+const userLoader: PerRequest<DataLoader<number, User | null>> = {
+  make: (context) =>
+    new DataLoader(async (ids) => {
+      const rows = await context.sql.rows<UserRow>(`select ${USER_ROW_COLUMNS} from users where id = any($1::int[])`, [ids]);
       const byId = new Map(rows.map((row) => [row.id, userFromRow(row)]));
       return ids.map((id) => byId.get(id) ?? null);
-    });
-    loaders.set(context, loader);
-  }
-  return loader;
-}
+    }),
+};
 
 /**
  * The user behind a relation that the reader did not join in (a mutation's result, say), batched:
@@ -30,5 +21,5 @@ function loaderFor(context: GraphQLContext): DataLoader<number, User | null> {
 export async function loadUser(context: GraphQLContext, id: number | null): Promise<User | null> {
   if (id === null) return null;
   if (context.viewer?.id === id) return context.viewer;
-  return await loaderFor(context).load(id);
+  return await context.once(userLoader).load(id);
 }
