@@ -28,6 +28,8 @@ const RSS_TARGET_MB = 250;
 /** A load result with the CPU time the measured process spent per request (PostgreSQL's not included). */
 interface SideResult extends LoadResult {
   cpuMsPerRequest: number;
+  /** V8's full (mark-compact) collections during the measured run, where the side reports them. */
+  fullCollections?: number;
 }
 
 interface Measured {
@@ -116,19 +118,33 @@ async function heapReport(baseUrl: string): Promise<string | undefined> {
   );
 }
 
+/** prom-client's count of V8's full collections, where the side has a Prometheus endpoint. */
+async function fullCollectionsSoFar(metricsUrl: string | undefined): Promise<number | undefined> {
+  if (!metricsUrl) return undefined;
+  const text = await fetch(`${metricsUrl}/metrics`).then((response) => response.text(), () => '');
+  const match = /^nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\} ([0-9.e+]+)/m.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
 async function measure(
   target: BenchProcess,
   next: () => { path: string; body: string },
   options: LoadOptions,
   warmupSeconds: number,
   headers: Record<string, string>,
+  metricsUrl?: string,
 ): Promise<SideResult> {
   if (warmupSeconds > 0) await drive(target.url, next, { ...options, durationSeconds: warmupSeconds }, headers);
   const cpuBefore = await target.cpuMs();
+  const collectionsBefore = await fullCollectionsSoFar(metricsUrl);
   const result = await drive(target.url, next, options, headers);
   // CPU per request holds up where req/s does not: other work on the machine takes cores, not cycles per request.
   const cpuMsPerRequest = ((await target.cpuMs()) - cpuBefore) / Math.max(1, result.requests);
-  return { ...result, cpuMsPerRequest };
+  const collectionsAfter = await fullCollectionsSoFar(metricsUrl);
+  // Full collections pause every request in flight: they are what a latency tail is made of.
+  const fullCollections =
+    collectionsBefore === undefined || collectionsAfter === undefined ? undefined : collectionsAfter - collectionsBefore;
+  return { ...result, cpuMsPerRequest, fullCollections };
 }
 
 function printStatements(counts: readonly StatementCount[], verbose: boolean): void {
@@ -250,7 +266,14 @@ async function runBench(
     const results: Measured[] = [];
     for (const workload of workloads) {
       process.stdout.write(`\n${workload.label}: server…`);
-      const serverResult = await measure(server, () => workload.server(inputs), load, warmup, headersFor(workload, serverHeaders));
+      const serverResult = await measure(
+        server,
+        () => workload.server(inputs),
+        load,
+        warmup,
+        headersFor(workload, serverHeaders),
+        server.metricsUrl,
+      );
       process.stdout.write(` ${rate(serverResult.rps)} req/s; baseline…`);
       const baselineResult = await measure(baseline, () => workload.baseline(inputs), load, warmup, {});
       process.stdout.write(` ${rate(baselineResult.rps)} req/s`);
@@ -264,6 +287,10 @@ async function runBench(
     );
     const heap = await heapReport(server.metricsUrl);
     if (heap) console.log(`server ${heap}`);
+    const collections = results
+      .filter((result) => result.server.fullCollections !== undefined)
+      .map((result) => `${result.workload.key} ${result.server.fullCollections}`);
+    if (collections.length > 0) console.log(`server full GCs (mark-compact) per measured run: ${collections.join(', ')}`);
     const reads = await replicaReads(server.metricsUrl);
     if (reads) console.log(`server reads of queries by where they ran: ${reads}`);
     console.log('');
