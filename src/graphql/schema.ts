@@ -9,6 +9,7 @@ import { AuditLogResolver } from '../audit-log/audit-log.resolver.js';
 import { AuditChainResolver } from '../audit-log/audit-chain.resolver.js';
 import { AuditFeedResolver } from '../audit-log/audit-feed.resolver.js';
 import { withDateTimeInputErrors } from './date-time.scalar.js';
+import { withDirectRowRelations } from './row-relations.js';
 
 const RESOLVERS = [PropertyResolver, UserResolver, PropertyHistoryResolver, AuditLogResolver, AuditChainResolver, AuditFeedResolver] as const;
 
@@ -37,7 +38,7 @@ export async function buildDeclaredSchema(): Promise<GraphQLSchema> {
   return withDateTimeInputErrors(declared);
 }
 
-/** The schema the server executes: the declared one with @auth enforced. */
+/** The schema the server executes: the declared one, its row relations called directly, with @auth enforced. */
 export async function buildExecutableSchema(): Promise<GraphQLSchema> {
-  return enforceAuthDirective(await buildDeclaredSchema());
+  return enforceAuthDirective(withDirectRowRelations(await buildDeclaredSchema()));
 }
