@@ -2,6 +2,8 @@ import type { CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 
 const MAX_PREPARED = 1_000;
+/** The texts kept, in characters all told: a client sending large distinct documents only cycles them. */
+const MAX_TEXT_CHARACTERS = 8 * 1024 * 1024;
 /** GraphQL's Name: no line break, so the key below is unambiguous. */
 const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
@@ -20,7 +22,11 @@ export interface PreparedQuery {
  * nothing, so a run that ends in errors can be handed back to Apollo to answer.
  */
 export class PreparedQueries {
-  private readonly byText = new LRUCache<string, PreparedQuery>({ max: MAX_PREPARED });
+  private readonly byText = new LRUCache<string, PreparedQuery>({
+    max: MAX_PREPARED,
+    maxSize: MAX_TEXT_CHARACTERS,
+    sizeCalculation: (_prepared, key) => key.length,
+  });
 
   private static keyOf(text: string, requestedOperation: string | undefined): string {
     return `${requestedOperation ?? ''}\n${text}`;
