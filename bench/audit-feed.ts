@@ -22,6 +22,7 @@ import { PROJECT_ROOT, startBuiltServer, type ServerProcess } from './processes.
 import { printSummary, readProfile, summarise } from './cpuprofile-summary.js';
 import { benchAdminToken, buildServer, checkOnce, seededSizes, workloadInputs } from './setup.js';
 import { WORKLOADS } from './workloads.js';
+import { metricSample } from './server-metrics.js';
 
 const PER_SOCKET = 10;
 const PROFILE_DIR = join(PROJECT_ROOT, 'bench', 'profiles', 'feed');
@@ -54,8 +55,7 @@ class Histogram {
 
 async function metric(server: ServerProcess, name: string): Promise<number> {
   const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : 0;
+  return metricSample(text, name) ?? 0;
 }
 
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {

@@ -19,6 +19,7 @@ import { benchAdminToken, buildServer, checkOnce, page200After, seededSizes, wor
 import { countStatements, describeStatementTarget, statementProbes, statementTargetMet, type StatementCount } from './statements.js';
 import { WORKLOADS, headersFor, type Workload, type WorkloadInputs } from './workloads.js';
 import { startReplicatedBenchDatabase, type ReplicatedBenchDatabase } from './replicated-database.js';
+import { metricSample, metricsText } from './server-metrics.js';
 
 // Issue 12's targets; the per-workload ratio and CPU targets sit with each workload (workloads.ts).
 const DEPTH_TARGET = 1.25;
@@ -103,13 +104,12 @@ function printTable(rows: readonly Row[]): void {
 }
 
 /** Heap figures from the server's Prometheus endpoint, where it has one: they tell live data from GC slack in the RSS. */
-async function heapReport(baseUrl: string): Promise<string | undefined> {
-  const response = await fetch(`${baseUrl}/metrics`).catch(() => undefined);
-  if (!response?.ok) return undefined;
-  const text = await response.text();
-  const mb = (metric: string, label = ''): string => {
-    const match = new RegExp(`^${metric}${label ? `\\{[^}]*${label}[^}]*\\}` : ''} ([0-9.e+]+)`, 'm').exec(text);
-    return match ? `${(Number(match[1]) / 2 ** 20).toFixed(0)} MB` : '?';
+async function heapReport(metricsUrl: string): Promise<string | undefined> {
+  const text = await metricsText(metricsUrl);
+  if (!text) return undefined;
+  const mb = (metric: string, label?: string): string => {
+    const bytes = metricSample(text, metric, label);
+    return bytes === undefined ? '?' : `${(bytes / 2 ** 20).toFixed(0)} MB`;
   };
   return (
     `V8 heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} allocated, ` +
@@ -121,9 +121,7 @@ async function heapReport(baseUrl: string): Promise<string | undefined> {
 /** prom-client's count of V8's full collections, where the side has a Prometheus endpoint. */
 async function fullCollectionsSoFar(metricsUrl: string | undefined): Promise<number | undefined> {
   if (!metricsUrl) return undefined;
-  const text = await fetch(`${metricsUrl}/metrics`).then((response) => response.text(), () => '');
-  const match = /^nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\} ([0-9.e+]+)/m.exec(text);
-  return match ? Number(match[1]) : undefined;
+  return metricSample(await metricsText(metricsUrl), 'nodejs_gc_duration_seconds_count', 'kind="major"');
 }
 
 async function measure(
@@ -193,8 +191,7 @@ interface BenchSettings {
 
 /** Reads the server's own count of where its queries read (db_query_reads_total), when it has replicas. */
 async function replicaReads(metricsUrl: string): Promise<string | undefined> {
-  const text = await fetch(`${metricsUrl}/metrics`).then((response) => response.text(), () => '');
-  const counts = text
+  const counts = (await metricsText(metricsUrl))
     .split('\n')
     .filter((line) => line.startsWith('db_query_reads_total{'))
     .map((line) => line.replace(/^db_query_reads_total\{target="(\w+)"\} /, '$1 '));
