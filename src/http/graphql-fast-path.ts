@@ -29,12 +29,14 @@ export interface FastPathOptions {
 
 const ENDPOINT = '/graphql';
 const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+
 /**
  * The plain JSON POST to /graphql that nearly every client sends, served straight from node's
  * HTTP server to Apollo, without express's per-request setup, routing and body parsing (a tenth
- * of a listing's CPU); a query Apollo has accepted before is run without Apollo's pipeline too. Anything else — browsers (an Origin, CORS), other paths, GET, other
- * content types, bodies of unknown or excessive length — is left to the express app, whose
- * answers this path gives word for word where it answers itself.
+ * of a listing's CPU); a query Apollo has accepted before is run without Apollo's pipeline too.
+ * Anything else — browsers (an Origin, CORS), other paths, GET, other content types, bodies of
+ * unknown or excessive length — is left to the express app, whose answers this path gives word
+ * for word where it answers itself.
  */
 export function graphqlFastPath(options: FastPathOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { apollo, logger } = options;

@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { Orm } from '../db/orm.js';
 import { AuditLog } from '../audit-log/audit-log.entity.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import type { RecordAnswer } from './prepared-answer.js';
 
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Operation names come from clients: past this many distinct ones, the rest share one label. */
@@ -14,7 +15,7 @@ export interface Metrics {
   registry: Registry;
   graphqlPlugin: ApolloServerPlugin<GraphQLContext>;
   /** Counts a GraphQL request answered outside Apollo's pipeline. */
-  recordAnswer: (operationName: string | undefined, failed: boolean, startedNs: bigint) => void;
+  recordAnswer: RecordAnswer;
 }
 
 /** Counts audit rows as they are flushed, beside the subscriber that writes them. */
